@@ -1,0 +1,280 @@
+//! 指标达成: a structured target (op, value, unit), written or derived from the target's
+//! text, against a numeric actual.
+
+use crate::model::Indicator;
+use crate::num::NumOrText;
+use rust_decimal::Decimal;
+
+/// 指标性质.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Op {
+    /// ≥
+    Ge,
+    /// ≤
+    Le,
+    /// =
+    Eq,
+    /// >
+    Gt,
+    /// <
+    Lt,
+}
+
+impl Op {
+    /// The printed glyph.
+    pub fn glyph(self) -> &'static str {
+        match self {
+            Op::Ge => "≥",
+            Op::Le => "≤",
+            Op::Eq => "=",
+            Op::Gt => ">",
+            Op::Lt => "<",
+        }
+    }
+
+    /// Reads a printed op glyph: ≥ >= ＞= mean ≥, ≤ <= mean ≤, = ＝ mean =, > and <.
+    pub fn from_glyph(s: &str) -> Option<Op> {
+        match s.trim() {
+            "≥" | ">=" | "＞=" | "＞＝" | "≧" => Some(Op::Ge),
+            "≤" | "<=" | "＜=" | "＜＝" | "≦" => Some(Op::Le),
+            "=" | "＝" => Some(Op::Eq),
+            ">" | "＞" => Some(Op::Gt),
+            "<" | "＜" => Some(Op::Lt),
+            _ => None,
+        }
+    }
+
+    fn holds(self, actual: Decimal, target: Decimal) -> bool {
+        match self {
+            Op::Ge => actual >= target,
+            Op::Le => actual <= target,
+            Op::Eq => actual == target,
+            Op::Gt => actual > target,
+            Op::Lt => actual < target,
+        }
+    }
+}
+
+/// A quantitative target.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Target {
+    /// Comparison.
+    pub op: Op,
+    /// Target value.
+    pub value: Decimal,
+    /// Unit as printed (「%」, 「次」), may be empty.
+    pub unit: String,
+}
+
+/// Whether an indicator's target was met.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Achievement {
+    /// The target, when known.
+    pub target: Option<Target>,
+    /// Whether the target was derived from text (not written as op/value).
+    pub derived: bool,
+    /// The numeric actual.
+    pub actual: Option<Decimal>,
+    /// Met or not; `None` when it cannot be decided.
+    pub met: Option<bool>,
+    /// actual − target.
+    pub gap: Option<Decimal>,
+    /// Why it cannot be decided.
+    pub note: Option<String>,
+}
+
+const UNITS: [&str; 14] = [
+    "%",
+    "个百分点",
+    "次",
+    "件",
+    "人次",
+    "人",
+    "个",
+    "天",
+    "日",
+    "小时",
+    "万元",
+    "元",
+    "项",
+    "份",
+];
+
+/// Numbers with their unit in a text: [(value, unit)].
+fn numbers(text: &str) -> Vec<(Decimal, String, usize, usize)> {
+    let t: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < t.len() {
+        if t[i].is_ascii_digit() {
+            let start = i;
+            while i < t.len()
+                && (t[i].is_ascii_digit()
+                    || (t[i] == '.' && t.get(i + 1).is_some_and(|c| c.is_ascii_digit())))
+            {
+                i += 1;
+            }
+            let num: String = t[start..i].iter().collect();
+            let rest: String = t[i..].iter().collect::<String>().replace('％', "%");
+            let unit = UNITS
+                .iter()
+                .find(|u| rest.starts_with(*u))
+                .map_or("", |u| u)
+                .to_string();
+            if let Ok(v) = num.parse() {
+                out.push((v, unit, start, i));
+            }
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Derives a target from its text: 「80%以上」 → ≥ 80 %, 「不低于10次」 → ≥ 10 次,
+/// 「≤100%」 → ≤ 100 %. `Err` says why it cannot.
+pub fn parse_target(text: &str) -> Result<Target, String> {
+    let nums = numbers(text);
+    let [(value, unit, start, end)] = nums.as_slice() else {
+        return Err(if nums.is_empty() {
+            "指标值为定性描述".to_string()
+        } else {
+            "指标值含多个数值，无法自动判断".to_string()
+        });
+    };
+    let chars: Vec<char> = text.chars().collect();
+    let before: String = chars[..*start].iter().collect();
+    let after: String = chars[*end..].iter().collect();
+    let before_t = before.trim_end();
+    let glyph = [
+        "≥", ">=", "＞=", "≤", "<=", "＜=", "＝", "=", ">", "＞", "<", "＜", "≧", "≦",
+    ]
+    .iter()
+    .find(|g| before_t.ends_with(*g))
+    .and_then(|g| Op::from_glyph(g));
+    let words_ge = ["不低于", "不少于", "大于等于", "至少", "达到", "高于"];
+    let words_le = ["不高于", "不超过", "不多于", "小于等于", "控制在", "低于"];
+    let op = glyph
+        .or_else(|| {
+            let a = after.trim_start_matches(unit.as_str());
+            if a.starts_with("以上") || a.starts_with("及以上") {
+                Some(Op::Ge)
+            } else if a.starts_with("以下") || a.starts_with("以内") || a.starts_with("及以下")
+            {
+                Some(Op::Le)
+            } else {
+                None
+            }
+        })
+        .or_else(|| {
+            words_ge
+                .iter()
+                .any(|w| before.ends_with(w))
+                .then_some(Op::Ge)
+        })
+        .or_else(|| {
+            words_le
+                .iter()
+                .any(|w| before.ends_with(w))
+                .then_some(Op::Le)
+        });
+    match op {
+        Some(op) => Ok(Target {
+            op,
+            value: *value,
+            unit: unit.clone(),
+        }),
+        None => Err("指标值未写明比较方式（以上/以下/≥/≤）".to_string()),
+    }
+}
+
+/// 指标达成 of an indicator, when it has a target at all.
+pub fn achievement(ind: &Indicator) -> Option<Achievement> {
+    let written = match (&ind.op, &ind.value) {
+        (Some(op), Some(NumOrText::Num(n))) => Some(Op::from_glyph(op).map(|op| Target {
+            op,
+            value: n.value,
+            unit: ind.unit.clone().unwrap_or_default(),
+        })),
+        _ => None,
+    };
+    let (target, derived, note) = match written {
+        Some(Some(t)) => (Some(t), false, None),
+        Some(None) => (
+            None,
+            false,
+            Some(format!(
+                "指标性质 `{}` 无法识别",
+                ind.op.as_deref().unwrap_or("")
+            )),
+        ),
+        None => match ind.target.as_deref().map(parse_target) {
+            Some(Ok(t)) => (Some(t), true, None),
+            Some(Err(e)) => (None, true, Some(e)),
+            None => return None,
+        },
+    };
+    let actual_nums = ind.actual.as_deref().map(numbers).unwrap_or_default();
+    let actual = match actual_nums.as_slice() {
+        [(v, unit, _, _)]
+            if target
+                .as_ref()
+                .is_none_or(|t| t.unit.is_empty() || unit.is_empty() || *unit == t.unit) =>
+        {
+            Some(*v)
+        }
+        _ => None,
+    };
+    let (met, gap, note) = match (&target, actual) {
+        (Some(t), Some(a)) => (Some(t.op.holds(a, t.value)), Some(a - t.value), note),
+        (Some(_), None) => (
+            None,
+            None,
+            note.or_else(|| Some("实际完成值不是单一数值".to_string())),
+        ),
+        _ => (None, None, note),
+    };
+    Some(Achievement {
+        target,
+        derived,
+        actual,
+        met,
+        gap,
+        note,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> (Op, String, String) {
+        let t = parse_target(s).unwrap();
+        (t.op, t.value.to_string(), t.unit)
+    }
+
+    #[test]
+    fn targets_from_text() {
+        assert_eq!(t("积案化解率80%以上"), (Op::Ge, "80".into(), "%".into()));
+        assert_eq!(t("不低于10次"), (Op::Ge, "10".into(), "次".into()));
+        assert_eq!(t("公用经费控制率≤100%"), (Op::Le, "100".into(), "%".into()));
+        assert_eq!(t("预算控制率≤10%"), (Op::Le, "10".into(), "%".into()));
+        assert!(parse_target("信访渠道畅通").is_err());
+        assert!(
+            parse_target("中央、省交办信访案件办结率100%，州交办信访案件办结率95%以上").is_err()
+        );
+        assert!(parse_target("社会公众或服务对象满意度90%").is_err());
+    }
+
+    #[test]
+    fn satisfaction_not_met() {
+        let ind = Indicator {
+            target: Some("满意度≥90%".into()),
+            actual: Some("85%".into()),
+            ..Default::default()
+        };
+        let a = achievement(&ind).unwrap();
+        assert_eq!(a.met, Some(false));
+        assert_eq!(a.gap.unwrap().to_string(), "-5");
+    }
+}

@@ -1,0 +1,261 @@
+//! Stage 3, compute: every figure of format.md's "Computed figures" table, in exact
+//! decimal arithmetic, for every record; and beside each figure the value the document
+//! published, and the values the usual mistakes would have given (for the checker).
+//! Nothing here rounds: rates are exact fractions until display.
+
+mod indicators;
+mod tables;
+
+pub use indicators::{Achievement, Op, Target, parse_target};
+
+use crate::model::{Content, Record, RecordBody, Scheme, Span};
+use crate::num::{Num, Stated};
+
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+
+/// A computed value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Calc {
+    /// An exact number (a rate is a fraction: 0.2424, not 24.24).
+    Num(Decimal),
+    /// A computed word (等次).
+    Text(String),
+    /// Not computable, and why (shown as 「—」).
+    Missing(&'static str),
+}
+
+impl Calc {
+    /// The number, if there is one.
+    pub fn num(&self) -> Option<Decimal> {
+        match self {
+            Calc::Num(d) => Some(*d),
+            _ => None,
+        }
+    }
+}
+
+/// Why a value is missing.
+pub const NO_DATA: &str = "缺少数据";
+/// Division by zero.
+pub const ZERO_BASE: &str = "分母为零";
+
+/// What a figure measures; decides display and comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// 万元 (or the row's unit).
+    Amount,
+    /// A fraction shown as a percentage.
+    Rate,
+    /// 分.
+    Score,
+    /// 人 and other counts.
+    Count,
+    /// 等次.
+    Grade,
+}
+
+/// A published figure that a figure is compared with: the text as printed and where.
+#[derive(Debug, Clone)]
+pub struct Published {
+    /// As printed.
+    pub text: String,
+    /// Where, in the record's file.
+    pub span: Span,
+    /// Its field path (`three_public[1].stated_control_rate`).
+    pub path: String,
+}
+
+impl Published {
+    /// A `stated_` value at `path`.
+    pub fn stated(s: &Stated, path: String) -> Published {
+        Published {
+            text: s.text.clone(),
+            span: s.span.clone(),
+            path,
+        }
+    }
+
+    /// A printed number at `path` that is itself a computable figure (a 合计 cell).
+    pub fn num(n: &Num, path: String) -> Published {
+        Published {
+            text: n.value.to_string(),
+            span: n.span.clone(),
+            path,
+        }
+    }
+}
+
+/// A likely mistake: the value a document would show had it made it.
+#[derive(Debug, Clone)]
+pub struct Alt {
+    /// Stable cause code (see `check::Cause`).
+    pub cause: &'static str,
+    /// The value that mistake gives.
+    pub value: Decimal,
+}
+
+/// One computed figure of a record.
+#[derive(Debug, Clone)]
+pub struct Figure {
+    /// Field path of the published value (`three_public[1].stated_control_rate`), or a
+    /// name for a figure the document does not print (`budget.execution_rate`).
+    pub path: String,
+    /// What it is, in Chinese (「公务接待费 控制率」).
+    pub label: String,
+    /// Kind of figure.
+    pub kind: Kind,
+    /// The computed value.
+    pub value: Calc,
+    /// How it was computed (「1.31 ÷ 10」), for notes.
+    pub formula: String,
+    /// The published value it is checked against.
+    pub published: Option<Published>,
+    /// Values the usual mistakes give.
+    pub alts: Vec<Alt>,
+    /// For an unsigned published change: the direction word printed with it (增加/减少).
+    pub direction: Option<Published>,
+    /// Number of summed parts when the figure is a sum (for 尾数误差).
+    pub terms: usize,
+}
+
+/// Everything computed for one record.
+#[derive(Debug, Default)]
+pub struct RecordFigures {
+    /// Figures in computation (= source) order.
+    pub figures: Vec<Figure>,
+    /// Index into `figures` by path.
+    pub by_path: BTreeMap<String, usize>,
+    /// Indicator achievement, by indicator path (`indicators[3]`).
+    pub achievements: BTreeMap<String, Achievement>,
+    /// The scheme this record is scored by.
+    pub scheme: Option<Scheme>,
+    /// Whether a prior-year record of the same department joined.
+    pub prior_year: Option<i32>,
+}
+
+impl RecordFigures {
+    /// The figure at `path`.
+    pub fn get(&self, path: &str) -> Option<&Figure> {
+        self.by_path.get(path).map(|&i| &self.figures[i])
+    }
+
+    fn push(&mut self, f: Figure) {
+        self.by_path.insert(f.path.clone(), self.figures.len());
+        self.figures.push(f);
+    }
+}
+
+/// Computed figures for the whole site: `[department][record]`, parallel to `Content`.
+#[derive(Debug, Default)]
+pub struct Computed {
+    /// Per department, per record (same order as `Content`).
+    pub records: Vec<Vec<RecordFigures>>,
+}
+
+impl Computed {
+    /// Figures of record `r` of department `d`.
+    pub fn record(&self, d: usize, r: usize) -> &RecordFigures {
+        &self.records[d][r]
+    }
+}
+
+/// Computes every record of the site.
+pub fn compute(content: &Content) -> Computed {
+    use rayon::prelude::*;
+    let site_scheme = Scheme::defaults().with(&content.site.scheme);
+    let records = content
+        .departments
+        .par_iter()
+        .map(|dept| {
+            let dept_scheme = match &dept.info.scheme {
+                Some(o) => site_scheme.with(o),
+                None => site_scheme.clone(),
+            };
+            dept.records
+                .iter()
+                .map(|rec| {
+                    let prior = dept
+                        .records
+                        .iter()
+                        .find(|p| p.year == rec.year - 1 && p.kind == rec.kind);
+                    compute_record(rec, prior, &dept_scheme)
+                })
+                .collect()
+        })
+        .collect();
+    Computed { records }
+}
+
+/// Computes one record; `prior` is the same department's record of the year before.
+pub fn compute_record(rec: &Record, prior: Option<&Record>, dept_scheme: &Scheme) -> RecordFigures {
+    let mut out = RecordFigures::default();
+    match &rec.body {
+        RecordBody::Evaluation(e) => {
+            let scheme = match &e.scheme {
+                Some(o) => dept_scheme.with(o),
+                None => dept_scheme.clone(),
+            };
+            let prior = prior.and_then(|p| match &p.body {
+                RecordBody::Evaluation(pe) => Some(pe.as_ref()),
+                RecordBody::Targets(_) => None,
+            });
+            out.prior_year = prior.map(|p| p.year.value.try_into().unwrap_or_default());
+            tables::evaluation(e, prior, &scheme, &mut out);
+            out.scheme = Some(scheme);
+        }
+        RecordBody::Targets(t) => {
+            tables::targets(t, dept_scheme, &mut out);
+            out.scheme = Some(dept_scheme.clone());
+        }
+    }
+    out
+}
+
+// ------------------------------------------------------------ arithmetic helpers
+
+/// Sum of the figures present; missing when none is.
+pub fn sum<'a>(parts: impl IntoIterator<Item = Option<&'a Num>>) -> Calc {
+    let mut total = None;
+    for p in parts.into_iter().flatten() {
+        total = Some(total.unwrap_or(Decimal::ZERO) + p.value);
+    }
+    total.map_or(Calc::Missing(NO_DATA), Calc::Num)
+}
+
+/// `a / b`, missing when either is missing or `b` is zero.
+pub fn ratio(a: &Calc, b: &Calc) -> Calc {
+    match (a, b) {
+        (Calc::Num(_), Calc::Num(b)) if b.is_zero() => Calc::Missing(ZERO_BASE),
+        (Calc::Num(a), Calc::Num(b)) => a
+            .checked_div(*b)
+            .map_or(Calc::Missing(ZERO_BASE), Calc::Num),
+        _ => Calc::Missing(NO_DATA),
+    }
+}
+
+/// `a − b`.
+pub fn diff(a: &Calc, b: &Calc) -> Calc {
+    match (a, b) {
+        (Calc::Num(a), Calc::Num(b)) => Calc::Num(a - b),
+        _ => Calc::Missing(NO_DATA),
+    }
+}
+
+/// A number as a value.
+pub fn val(n: Option<&Num>) -> Calc {
+    n.map_or(Calc::Missing(NO_DATA), |n| Calc::Num(n.value))
+}
+
+/// The text of a number for formulas.
+pub fn show(c: &Calc) -> String {
+    match c {
+        Calc::Num(d) => d
+            .round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+            .normalize()
+            .to_string(),
+        Calc::Text(t) => t.clone(),
+        Calc::Missing(_) => "—".to_string(),
+    }
+}

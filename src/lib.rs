@@ -1,0 +1,152 @@
+//! gongkai (公开): a static report-site generator for Chinese government departments'
+//! budget-performance disclosures.
+//!
+//! The build is a pipeline, one module per stage, data flowing one way:
+//!
+//! ```text
+//! load → model → compute → check → site → render → write
+//! ```
+//!
+//! Only [`load`] reads the content folder and only [`write`] writes the output folder.
+//! Library code returns values and errors; the `gongkai` binary prints and exits.
+
+#![warn(missing_docs)]
+
+pub mod check;
+pub mod compute;
+pub mod diag;
+pub mod load;
+pub mod model;
+pub mod num;
+pub mod render;
+pub mod site;
+pub mod write;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Where a build reads and writes.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// Content folder.
+    pub content: PathBuf,
+    /// Theme folder (optional: the default theme is embedded).
+    pub theme: PathBuf,
+    /// Output folder.
+    pub output: PathBuf,
+}
+
+/// Time spent in each stage.
+#[derive(Debug, Default, Clone)]
+pub struct Timings {
+    /// Stage name and duration, in pipeline order.
+    pub stages: Vec<(&'static str, Duration)>,
+}
+
+impl Timings {
+    fn time<T>(&mut self, name: &'static str, f: impl FnOnce() -> T) -> T {
+        let t = Instant::now();
+        let r = f();
+        self.stages.push((name, t.elapsed()));
+        r
+    }
+}
+
+/// What a build did.
+#[derive(Debug)]
+pub struct BuildReport {
+    /// Records built.
+    pub records: usize,
+    /// Departments.
+    pub departments: usize,
+    /// HTML pages written.
+    pub pages: usize,
+    /// Files written.
+    pub files: usize,
+    /// Bytes written.
+    pub bytes: u64,
+    /// Findings of the check stage.
+    pub findings: Vec<check::Finding>,
+    /// Stage timings.
+    pub timings: Timings,
+}
+
+/// Why a build failed.
+#[derive(Debug)]
+pub enum BuildError {
+    /// The content is invalid.
+    Content(diag::Diagnostics),
+    /// The theme does not compile or render.
+    Theme(render::ThemeError),
+    /// The output cannot be written.
+    Write(write::WriteError),
+}
+
+impl std::fmt::Display for BuildError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BuildError::Content(d) => d.fmt(f),
+            BuildError::Theme(e) => e.fmt(f),
+            BuildError::Write(e) => e.fmt(f),
+        }
+    }
+}
+impl std::error::Error for BuildError {}
+
+/// Result of load → compute → check, shared by `build` and `check`.
+pub struct Checked {
+    /// Loaded content.
+    pub content: model::Content,
+    /// Computed figures.
+    pub computed: compute::Computed,
+    /// Findings.
+    pub findings: Vec<check::Finding>,
+}
+
+/// load → compute → check.
+pub fn load_and_check(content_dir: &Path, timings: &mut Timings) -> Result<Checked, BuildError> {
+    let content = timings
+        .time("load", || load::load(content_dir))
+        .map_err(|d| BuildError::Content(d.sorted()))?;
+    let computed = timings.time("compute", || compute::compute(&content));
+    let findings = timings.time("check", || check::check(&content, &computed));
+    Ok(Checked {
+        content,
+        computed,
+        findings,
+    })
+}
+
+/// Builds the site: content → output, atomically.
+pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
+    write::check_output_dir(&opts.output, &[&opts.content, &opts.theme])
+        .map_err(BuildError::Write)?;
+    let mut timings = Timings::default();
+    let checked = load_and_check(&opts.content, &mut timings)?;
+    let theme = timings
+        .time("theme", || render::Theme::load(Some(&opts.theme)))
+        .map_err(BuildError::Theme)?;
+    let site = timings.time("site", || {
+        site::build(&checked.content, &checked.computed, &checked.findings)
+    });
+    let files = timings
+        .time("render", || render::render(&site, &theme))
+        .map_err(BuildError::Theme)?;
+    let (count, bytes) = timings
+        .time("write", || write::write(&opts.output, &files))
+        .map_err(BuildError::Write)?;
+    Ok(BuildReport {
+        records: checked
+            .content
+            .departments
+            .iter()
+            .map(|d| d.records.len())
+            .sum(),
+        departments: checked.content.departments.len(),
+        pages: site.pages.len(),
+        files: count,
+        bytes,
+        findings: checked.findings,
+        timings,
+    })
+}

@@ -1,0 +1,229 @@
+//! The `gongkai` command: parses arguments, calls the library, prints, exits.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use gongkai::check::{Finding, Severity, cause_zh};
+use gongkai::{BuildError, BuildOptions, Timings};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(
+    name = "gongkai",
+    version,
+    about = "预算绩效信息公开网站生成器 (budget-performance disclosure site generator)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// 生成网站：content → output (build the site)
+    Build {
+        /// 内容目录 (content folder)
+        #[arg(long, default_value = "content")]
+        content: PathBuf,
+        /// 输出目录 (output folder)
+        #[arg(long, default_value = "output")]
+        output: PathBuf,
+        /// 主题目录 (theme folder; the default theme is built in)
+        #[arg(long, default_value = "themes/default")]
+        theme: PathBuf,
+        /// 有错误类核对结果时不生成 (refuse to publish when there are error findings)
+        #[arg(long)]
+        strict: bool,
+        /// 打印各阶段耗时 (print the time of each stage)
+        #[arg(long)]
+        timings: bool,
+    },
+    /// 核对：只加载、计算和核对 (load, compute and check only)
+    Check {
+        /// 内容目录 (content folder)
+        #[arg(long, default_value = "content")]
+        content: PathBuf,
+        /// 输出格式 (output format)
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Build {
+            content,
+            output,
+            theme,
+            strict,
+            timings,
+        } => build(content, output, theme, strict, timings),
+        Command::Check { content, format } => check(content, format),
+    }
+}
+
+fn fail(e: &BuildError) -> ExitCode {
+    eprintln!("{e}");
+    match e {
+        BuildError::Content(_) => ExitCode::from(2),
+        _ => ExitCode::from(1),
+    }
+}
+
+fn build(
+    content: PathBuf,
+    output: PathBuf,
+    theme: PathBuf,
+    strict: bool,
+    show_timings: bool,
+) -> ExitCode {
+    let start = Instant::now();
+    if strict {
+        let mut t = Timings::default();
+        match gongkai::load_and_check(&content, &mut t) {
+            Ok(c) => {
+                let errors = c
+                    .findings
+                    .iter()
+                    .filter(|f| f.severity == Severity::Error)
+                    .count();
+                if errors > 0 {
+                    print_human(&c.findings, &c.content);
+                    eprintln!(
+                        "--strict：有 {errors} 处错误类核对结果，未生成网站 (refusing to build: {errors} error finding(s))"
+                    );
+                    return ExitCode::from(1);
+                }
+            }
+            Err(e) => return fail(&e),
+        }
+    }
+    let opts = BuildOptions {
+        content,
+        theme,
+        output: output.clone(),
+    };
+    match gongkai::build(&opts) {
+        Ok(r) => {
+            if show_timings {
+                for (name, d) in &r.timings.stages {
+                    eprintln!("  {name:<8} {:>9.1} ms", d.as_secs_f64() * 1000.0);
+                }
+            }
+            let count = |s: Severity| r.findings.iter().filter(|f| f.severity == s).count();
+            println!(
+                "已生成 {} 个部门、{} 份公开文件、{} 个页面（{} 个文件，{:.1} MB）→ {}，用时 {:.2} 秒；核对：{} 处错误、{} 处警告、{} 条提示（gongkai check 查看详情）",
+                r.departments,
+                r.records,
+                r.pages,
+                r.files,
+                r.bytes as f64 / 1_048_576.0,
+                output.display(),
+                start.elapsed().as_secs_f64(),
+                count(Severity::Error),
+                count(Severity::Warning),
+                count(Severity::Info),
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+fn check(content: PathBuf, format: Format) -> ExitCode {
+    let mut t = Timings::default();
+    let c = match gongkai::load_and_check(&content, &mut t) {
+        Ok(c) => c,
+        Err(e) => {
+            if let (Format::Json, BuildError::Content(d)) = (format, &e) {
+                let doc = serde_json::json!({ "version": 1, "valid": false, "errors": d.0 });
+                println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+                return ExitCode::from(2);
+            }
+            return fail(&e);
+        }
+    };
+    match format {
+        Format::Json => {
+            let items: Vec<_> = c
+                .findings
+                .iter()
+                .map(|f| {
+                    serde_json::json!({
+                        "file": f.file, "line": f.line, "column": f.column, "path": f.path,
+                        "severity": f.severity, "stated": f.stated, "computed": f.computed,
+                        "cause": f.cause, "message": f.message,
+                        "department": f.department, "year": f.year, "kind": f.kind,
+                    })
+                })
+                .collect();
+            let count = |s: Severity| c.findings.iter().filter(|f| f.severity == s).count();
+            let records: usize = c.content.departments.iter().map(|d| d.records.len()).sum();
+            let doc = serde_json::json!({
+                "version": 1,
+                "valid": true,
+                "findings": items,
+                "summary": {
+                    "records": records,
+                    "errors": count(Severity::Error),
+                    "warnings": count(Severity::Warning),
+                    "infos": count(Severity::Info),
+                }
+            });
+            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        }
+        Format::Human => print_human(&c.findings, &c.content),
+    }
+    if c.findings.iter().any(|f| f.severity == Severity::Error) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn print_human(findings: &[Finding], content: &gongkai::model::Content) {
+    let mut by_file: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+    for f in findings {
+        by_file.entry(&f.file).or_default().push(f);
+    }
+    for (file, items) in &by_file {
+        println!("== {file}");
+        for f in items {
+            println!("{}[{}]: {}", f.severity.zh(), f.cause, f.message);
+            println!("  --> {}:{}:{}", f.file, f.line, f.column);
+            if !f.path.is_empty() {
+                println!("   = 字段: {}", f.path);
+            }
+            if !f.stated.is_empty() || !f.computed.is_empty() {
+                println!(
+                    "   = 公开值: {}    核算值: {}    原因: {}",
+                    f.stated,
+                    f.computed,
+                    cause_zh(f.cause)
+                );
+            }
+            if f.line > 0 {
+                let n = f.line.to_string();
+                let pad = " ".repeat(n.len());
+                println!(" {pad} |\n {n} | {}\n {pad} |", f.excerpt);
+            }
+            println!();
+        }
+    }
+    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+    let records: usize = content.departments.iter().map(|d| d.records.len()).sum();
+    println!(
+        "核对 {records} 份公开文件：{} 处错误，{} 处警告，{} 条提示",
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Info)
+    );
+}

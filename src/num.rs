@@ -1,0 +1,361 @@
+//! Figures as written: [`Num`] keeps the exact decimal of a TOML number literal (never
+//! through f64), [`Stated`] keeps a published figure's text.
+//!
+//! TOML floats parse through f64 and lose digits (`12345678901234.567`), so a number is
+//! deserialized as a spanned value and re-read from the literal's own text. The text of
+//! the file being deserialized is lent to this module for the duration of one
+//! `toml` deserialization by [`with_source`] (a thread-local, so loading is parallel-safe).
+
+use rust_decimal::Decimal;
+use serde::de::{self, Deserialize, Deserializer};
+use std::cell::Cell;
+use std::ops::Range;
+
+thread_local! {
+    static SOURCE: Cell<(*const u8, usize)> = const { Cell::new((std::ptr::null(), 0)) };
+}
+
+/// Runs `f` while number literals are read from `text` (the text being deserialized).
+pub fn with_source<R>(text: &str, f: impl FnOnce() -> R) -> R {
+    struct Reset((*const u8, usize));
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            SOURCE.with(|s| s.set(self.0));
+        }
+    }
+    let _reset = Reset(SOURCE.with(|s| s.replace((text.as_ptr(), text.len()))));
+    f()
+}
+
+/// The text of `span` in the source lent by [`with_source`].
+fn source_slice(span: &Range<usize>) -> Option<String> {
+    SOURCE.with(|s| {
+        let (ptr, len) = s.get();
+        if ptr.is_null() {
+            return None;
+        }
+        // SAFETY: `with_source` lends a `&str` that outlives the closure during which this
+        // is called, and resets the pointer when the closure ends.
+        let text = unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(ptr, len)) };
+        text.get(span.clone()).map(str::to_string)
+    })
+}
+
+/// Parses a TOML number literal's text (`1_000.50`, `+3`, `5e2`) as an exact decimal.
+pub fn parse_literal(text: &str) -> Option<Decimal> {
+    let t = text.trim().replace('_', "");
+    if t.contains(['e', 'E']) && !t.starts_with("0x") {
+        return Decimal::from_scientific(&t).ok();
+    }
+    t.strip_prefix('+').unwrap_or(&t).parse::<Decimal>().ok()
+}
+
+/// A figure written as a TOML number: its exact decimal value and where it was written.
+#[derive(Debug, Clone, Default)]
+pub struct Num {
+    /// The exact value, with the scale written (`508.20` keeps two decimals).
+    pub value: Decimal,
+    /// Byte span of the literal.
+    pub span: Range<usize>,
+}
+
+impl Num {
+    /// A number that was not written in a file (defaults).
+    pub fn from_int(v: i64) -> Num {
+        Num {
+            value: Decimal::from(v),
+            span: 0..0,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Num {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let spanned = toml::Spanned::<toml::Value>::deserialize(d)?;
+        let span = spanned.span();
+        match spanned.get_ref() {
+            toml::Value::Integer(_) | toml::Value::Float(_) => {
+                let text = source_slice(&span).unwrap_or_default();
+                let value = parse_literal(&text).ok_or_else(|| {
+                    de::Error::custom(format!("数值 `{text}` 无法按十进制精确读取 (number cannot be read as an exact decimal; nan/inf are not figures)"))
+                })?;
+                Ok(Num { value, span })
+            }
+            other => Err(de::Error::custom(format!(
+                "应为数字，实为{} (expected a number{})",
+                type_name(other),
+                if matches!(other, toml::Value::String(_)) {
+                    "; write it without quotes, or use a `stated_` key for a published figure"
+                } else {
+                    ""
+                }
+            ))),
+        }
+    }
+}
+
+fn type_name(v: &toml::Value) -> &'static str {
+    match v {
+        toml::Value::String(_) => "文本 (a string)",
+        toml::Value::Integer(_) => "整数 (an integer)",
+        toml::Value::Float(_) => "小数 (a float)",
+        toml::Value::Boolean(_) => "布尔值 (a boolean)",
+        toml::Value::Datetime(_) => "日期 (a date)",
+        toml::Value::Array(_) => "数组 (an array)",
+        toml::Value::Table(_) => "表 (a table)",
+    }
+}
+
+/// A published figure, exactly as printed (`"75.45%"`, `"1.45"`, `"优"`, `"26%以上"`).
+/// Written as a TOML string, or as a number whose literal text is kept.
+#[derive(Debug, Clone, Default)]
+pub struct Stated {
+    /// The text as printed.
+    pub text: String,
+    /// Byte span of the value in its file.
+    pub span: Range<usize>,
+}
+
+impl<'de> Deserialize<'de> for Stated {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let spanned = toml::Spanned::<toml::Value>::deserialize(d)?;
+        let span = spanned.span();
+        let text = match spanned.get_ref() {
+            toml::Value::String(s) => s.clone(),
+            toml::Value::Integer(_) | toml::Value::Float(_) => {
+                source_slice(&span).unwrap_or_default().replace('_', "")
+            }
+            other => {
+                return Err(de::Error::custom(format!(
+                    "应为公开数值的原文（文本或数字），实为{} (expected the published text or a number)",
+                    type_name(other)
+                )));
+            }
+        };
+        Ok(Stated { text, span })
+    }
+}
+
+/// A number or text (指标值 「相关」, a year printed as text).
+#[derive(Debug, Clone)]
+pub enum NumOrText {
+    /// A number.
+    Num(Num),
+    /// Text as printed.
+    Text(String),
+}
+
+impl NumOrText {
+    /// The value as displayed.
+    pub fn display(&self) -> String {
+        match self {
+            NumOrText::Num(n) => n.value.to_string(),
+            NumOrText::Text(t) => t.clone(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for NumOrText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let spanned = toml::Spanned::<toml::Value>::deserialize(d)?;
+        let span = spanned.span();
+        match spanned.get_ref() {
+            toml::Value::String(s) => Ok(NumOrText::Text(s.clone())),
+            toml::Value::Integer(_) | toml::Value::Float(_) => {
+                let text = source_slice(&span).unwrap_or_default();
+                let value = parse_literal(&text)
+                    .ok_or_else(|| de::Error::custom(format!("数值 `{text}` 无法读取")))?;
+                Ok(NumOrText::Num(Num { value, span }))
+            }
+            other => Err(de::Error::custom(format!(
+                "应为数字或文本，实为{} (expected a number or text)",
+                type_name(other)
+            ))),
+        }
+    }
+}
+
+/// A date: a TOML date (`2024-06-01`) or text as printed (「年 月 日」 left blank).
+#[derive(Debug, Clone)]
+pub struct DateText {
+    /// `YYYY-MM-DD` for a TOML date, else the printed text.
+    pub text: String,
+    /// The date when it was written as a TOML date.
+    pub date: Option<(i32, u32, u32)>,
+}
+
+impl DateText {
+    /// 2024年6月1日 for a date; the printed text otherwise.
+    pub fn display_zh(&self) -> String {
+        match self.date {
+            Some((y, m, d)) => format!("{y}年{m}月{d}日"),
+            None => self.text.clone(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for DateText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match toml::Value::deserialize(d)? {
+            toml::Value::String(s) => Ok(DateText {
+                text: s,
+                date: None,
+            }),
+            toml::Value::Datetime(dt) => {
+                let date = dt
+                    .date
+                    .map(|d| (i32::from(d.year), u32::from(d.month), u32::from(d.day)));
+                Ok(DateText {
+                    text: dt.to_string(),
+                    date,
+                })
+            }
+            other => Err(de::Error::custom(format!(
+                "应为日期（如 2024-06-01）或文本，实为{} (expected a date or text)",
+                type_name(&other)
+            ))),
+        }
+    }
+}
+
+/// A published figure's text, read: 「29.46%」, 「1.45」, 「26%以上」, 「-3」, 「90」.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Printed {
+    /// The number as printed (a percentage's number: 29.46 for 「29.46%」).
+    pub value: Decimal,
+    /// Decimals printed (precision of the comparison).
+    pub decimals: u32,
+    /// Printed with 「%」.
+    pub percent: bool,
+    /// Printed with an explicit sign (「+」 or 「-」).
+    pub signed: bool,
+    /// A qualifier printed after it: 以上, 以下, 左右, 约 ….
+    pub qualifier: Option<String>,
+}
+
+impl Printed {
+    /// Reads a printed figure; `None` when the text holds no single number (「1857.41.51」,
+    /// 「优」).
+    pub fn parse(text: &str) -> Option<Printed> {
+        let t = text.trim().replace([',', '，', ' '], "");
+        let t = t.replace('％', "%").replace('－', "-").replace('＋', "+");
+        let (t, pre) = match t.strip_prefix('约') {
+            Some(rest) => (rest.to_string(), Some("约".to_string())),
+            None => (t, None),
+        };
+        let num_end = t
+            .char_indices()
+            .find(|&(i, c)| !(c.is_ascii_digit() || c == '.' || (i == 0 && (c == '-' || c == '+'))))
+            .map_or(t.len(), |(i, _)| i);
+        let (num, rest) = t.split_at(num_end);
+        if num.is_empty() || num.matches('.').count() > 1 || num.ends_with('.') {
+            return None;
+        }
+        let digits = num.trim_start_matches(['-', '+']);
+        if digits.is_empty() || digits.starts_with('.') {
+            return None;
+        }
+        let value: Decimal = num.trim_start_matches('+').parse().ok()?;
+        let decimals = digits.split_once('.').map_or(0, |(_, f)| f.len() as u32);
+        let (percent, rest) = match rest.strip_prefix('%') {
+            Some(r) => (true, r),
+            None => (false, rest),
+        };
+        let qualifier = match (rest, pre) {
+            ("", None) => None,
+            ("", Some(p)) => Some(p),
+            (r, _) if ["以上", "以下", "左右", "以内", "多", "余"].contains(&r) => {
+                Some(r.to_string())
+            }
+            _ => return None,
+        };
+        Some(Printed {
+            value,
+            decimals,
+            percent,
+            signed: num.starts_with(['-', '+']),
+            qualifier,
+        })
+    }
+
+    /// The value as a fraction when printed as a percentage (29.46% → 0.2946).
+    pub fn fraction(&self) -> Decimal {
+        if self.percent {
+            self.value / Decimal::ONE_HUNDRED
+        } else {
+            self.value
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    struct T {
+        a: Num,
+        s: Stated,
+    }
+
+    fn load(src: &str) -> T {
+        with_source(src, || toml::from_str(src).unwrap())
+    }
+
+    #[test]
+    fn numbers_load_exactly_as_written() {
+        for lit in [
+            "1180.77",
+            "0.1",
+            "12345678901234.567",
+            "59",
+            "508.20",
+            "-3.5",
+        ] {
+            let t = load(&format!("a = {lit}\ns = 1.45\n"));
+            assert_eq!(t.a.value.to_string(), lit, "{lit}");
+        }
+        let t = load("a = 1_000.50\ns = \"75.45%\"\n");
+        assert_eq!(t.a.value.to_string(), "1000.50");
+        assert_eq!(t.s.text, "75.45%");
+    }
+
+    #[test]
+    fn stated_number_keeps_its_literal_text() {
+        let t = load("a = 1\ns = 46.30\n");
+        assert_eq!(t.s.text, "46.30");
+    }
+
+    #[test]
+    fn a_string_where_a_number_belongs_is_an_error() {
+        let src = "a = \"12\"\ns = 1\n";
+        let r: Result<T, _> = with_source(src, || toml::from_str(src));
+        let e = r.err().expect("must fail").to_string();
+        assert!(e.contains("expected a number"), "{e}");
+    }
+
+    #[test]
+    fn printed_figures() {
+        let p = Printed::parse("29.46%").unwrap();
+        assert_eq!(
+            (p.value.to_string(), p.decimals, p.percent),
+            ("29.46".into(), 2, true)
+        );
+        let p = Printed::parse("26%以上").unwrap();
+        assert_eq!(p.qualifier.as_deref(), Some("以上"));
+        assert_eq!(Printed::parse("1.45").unwrap().decimals, 2);
+        assert_eq!(Printed::parse("7.5").unwrap().decimals, 1);
+        assert!(Printed::parse("-3").unwrap().signed);
+        assert_eq!(Printed::parse("1857.41.51"), None);
+        assert_eq!(Printed::parse("优"), None);
+        assert_eq!(Printed::parse("90").unwrap().percent, false);
+    }
+
+    #[test]
+    fn nan_is_not_a_figure() {
+        let src = "a = nan\ns = 1\n";
+        let r: Result<T, _> = with_source(src, || toml::from_str(src));
+        assert!(r.is_err());
+    }
+}

@@ -1,0 +1,275 @@
+//! Stage 6, render: pages to HTML with Tera, in parallel. The default theme is embedded
+//! in the binary; a file of the same name in the theme folder replaces it.
+//! Markdown renders through pulldown-cmark with raw HTML shown as text and links limited
+//! to http, https, mailto and relative URLs.
+
+use crate::site::{Page, Site};
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+/// The default theme's templates and static files, embedded.
+const EMBEDDED: [(&str, &str); 8] = [
+    (
+        "templates/base.html",
+        include_str!("../themes/default/templates/base.html"),
+    ),
+    (
+        "templates/macros.html",
+        include_str!("../themes/default/templates/macros.html"),
+    ),
+    (
+        "templates/index.html",
+        include_str!("../themes/default/templates/index.html"),
+    ),
+    (
+        "templates/year.html",
+        include_str!("../themes/default/templates/year.html"),
+    ),
+    (
+        "templates/department.html",
+        include_str!("../themes/default/templates/department.html"),
+    ),
+    (
+        "templates/record.html",
+        include_str!("../themes/default/templates/record.html"),
+    ),
+    (
+        "templates/checks.html",
+        include_str!("../themes/default/templates/checks.html"),
+    ),
+    (
+        "static/assets/style.css",
+        include_str!("../themes/default/static/assets/style.css"),
+    ),
+];
+
+/// A theme: templates (by name) and static files (by output path).
+pub struct Theme {
+    templates: BTreeMap<String, String>,
+    /// Static files copied to the output as they are (`assets/style.css`).
+    pub statics: BTreeMap<String, Vec<u8>>,
+}
+
+/// A problem with the theme.
+#[derive(Debug)]
+pub struct ThemeError(pub String);
+
+impl std::fmt::Display for ThemeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for ThemeError {}
+
+impl Theme {
+    /// The embedded default theme, with files from `dir` (when it exists) replacing
+    /// embedded ones of the same name and adding new ones.
+    pub fn load(dir: Option<&Path>) -> Result<Theme, ThemeError> {
+        let mut templates = BTreeMap::new();
+        let mut statics = BTreeMap::new();
+        for (name, text) in EMBEDDED {
+            if let Some(t) = name.strip_prefix("templates/") {
+                templates.insert(t.to_string(), text.to_string());
+            } else if let Some(s) = name.strip_prefix("static/") {
+                statics.insert(s.to_string(), text.as_bytes().to_vec());
+            }
+        }
+        if let Some(dir) = dir.filter(|d| d.is_dir()) {
+            for entry in walkdir::WalkDir::new(dir).sort_by_file_name().into_iter() {
+                let entry = entry.map_err(|e| {
+                    ThemeError(format!("主题目录无法读取 (cannot read theme): {e}"))
+                })?;
+                if !entry.file_type().is_file() {
+                    continue;
+                }
+                let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+                let rel = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                let bytes = std::fs::read(entry.path())
+                    .map_err(|e| ThemeError(format!("{}: {e}", entry.path().display())))?;
+                if let Some(t) = rel.strip_prefix("templates/") {
+                    let text = String::from_utf8(bytes).map_err(|_| {
+                        ThemeError(format!("模板不是 UTF-8 (template is not UTF-8): {rel}"))
+                    })?;
+                    templates.insert(t.to_string(), text);
+                } else if let Some(s) = rel.strip_prefix("static/") {
+                    statics.insert(s.to_string(), bytes);
+                }
+            }
+        }
+        Ok(Theme { templates, statics })
+    }
+
+    /// Compiles the templates once, for all pages.
+    pub fn tera(&self) -> Result<tera::Tera, ThemeError> {
+        let mut tera = tera::Tera::default();
+        tera.autoescape_on(vec![".html"]);
+        tera.add_raw_templates(self.templates.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .map_err(|e| ThemeError(format!("模板错误 (template error): {}", error_chain(&e))))?;
+        tera.register_filter("markdown", markdown_filter);
+        Ok(tera)
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}
+
+fn markdown_filter(v: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+    let s = v.as_str().unwrap_or("");
+    Ok(tera::Value::String(markdown(s)))
+}
+
+/// Whether a link target may be published: http, https, mailto or relative.
+pub fn safe_url(url: &str) -> bool {
+    let u = url.trim();
+    let lower: String = u
+        .chars()
+        .filter(|c| !c.is_whitespace() && !c.is_control())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    match lower.find(':') {
+        None => true,
+        Some(i) => {
+            let scheme = &lower[..i];
+            // A colon after a path or query character is not a scheme.
+            if lower[..i].contains(['/', '?', '#']) {
+                return true;
+            }
+            matches!(scheme, "http" | "https" | "mailto")
+        }
+    }
+}
+
+/// Markdown to HTML: raw HTML becomes text, unsafe links lose their target, images become
+/// their description (nothing is loaded from another host).
+pub fn markdown(s: &str) -> String {
+    let mut opts = Options::empty();
+    opts.insert(Options::ENABLE_TABLES);
+    opts.insert(Options::ENABLE_STRIKETHROUGH);
+    let mut in_image = 0usize;
+    let events = Parser::new_ext(s, opts).filter_map(|ev| match ev {
+        Event::Html(h) | Event::InlineHtml(h) => Some(Event::Text(h)),
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => {
+            let dest_url = if safe_url(&dest_url) {
+                dest_url
+            } else {
+                "".into()
+            };
+            Some(Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }))
+        }
+        Event::Start(Tag::Image { .. }) => {
+            in_image += 1;
+            None
+        }
+        Event::End(TagEnd::Image) => {
+            in_image -= 1;
+            None
+        }
+        other => Some(other),
+    });
+    let mut out = String::with_capacity(s.len() + s.len() / 2);
+    pulldown_cmark::html::push_html(&mut out, events);
+    out
+}
+
+/// A rendered file.
+pub struct Rendered {
+    /// Output path.
+    pub path: String,
+    /// Bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// Renders every page (in parallel) and the theme's static files. Fails with every
+/// page's error.
+pub fn render(site: &Site, theme: &Theme) -> Result<Vec<Rendered>, ThemeError> {
+    let tera = theme.tera()?;
+    let results: Vec<Result<Rendered, String>> = site
+        .pages
+        .par_iter()
+        .map(|p| render_page(&tera, p))
+        .collect();
+    let mut out = Vec::with_capacity(results.len() + theme.statics.len());
+    let mut errors = Vec::new();
+    for r in results {
+        match r {
+            Ok(r) => out.push(r),
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ThemeError(errors.join("\n")));
+    }
+    for (path, bytes) in &theme.statics {
+        out.push(Rendered {
+            path: path.clone(),
+            bytes: bytes.clone(),
+        });
+    }
+    Ok(out)
+}
+
+fn render_page(tera: &tera::Tera, page: &Page) -> Result<Rendered, String> {
+    let ctx = tera::Context::from_serialize(page)
+        .map_err(|e| format!("{}: {}", page.path, error_chain(&e)))?;
+    let html = tera.render(page.template, &ctx).map_err(|e| {
+        format!(
+            "页面渲染失败 (failed to render) {}: {}",
+            page.path,
+            error_chain(&e)
+        )
+    })?;
+    Ok(Rendered {
+        path: page.path.clone(),
+        bytes: html.into_bytes(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_html_is_text() {
+        let h = markdown("a <script>alert(1)</script> b\n\n<div onclick=x>y</div>");
+        assert!(!h.contains("<script"), "{h}");
+        assert!(h.contains("&lt;script&gt;"), "{h}");
+        assert!(!h.contains("<div"), "{h}");
+    }
+
+    #[test]
+    fn link_schemes() {
+        assert!(!markdown("[x](javascript:alert(1))").contains("javascript"));
+        assert!(
+            !markdown("[x](JaVa\tScRipt:alert(1))")
+                .to_lowercase()
+                .contains("script:")
+        );
+        assert!(markdown("[x](https://example.org/a)").contains("href=\"https://example.org/a\""));
+        assert!(markdown("[x](../a/index.html)").contains("href=\"../a/index.html\""));
+        assert!(!markdown("![x](https://evil.example/t.png)").contains("<img"));
+    }
+}

@@ -1,0 +1,570 @@
+//! Stage 5, site: decides every page, its URL and what it shows, as plain serialisable
+//! views. URLs are a public contract (archivists keep links):
+//!
+//! | page | path |
+//! |---|---|
+//! | home | `index.html` |
+//! | year | `years/<year>/index.html` |
+//! | department | `<dept>/index.html` |
+//! | evaluation record | `<dept>/<year>/index.html` |
+//! | targets record | `<dept>/<year>/targets/index.html` |
+//! | findings (核对情况) | `checks/index.html` |
+//!
+//! Every link is relative (built from the page's depth), so the output works from disk.
+
+mod record;
+pub mod table;
+
+use crate::check::{Finding, Severity};
+use crate::compute::{Calc, Computed, Kind};
+use crate::model::{Content, Department, FindingsMode, Record, RecordBody, RecordKind, Rounding};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+pub use record::RecordView;
+
+/// Folder names the site itself uses; a department cannot be called this.
+pub const RESERVED_SLUGS: [&str; 4] = ["years", "assets", "checks", "data"];
+
+/// A link.
+#[derive(Debug, Clone, Serialize)]
+pub struct Link {
+    /// Text.
+    pub text: String,
+    /// Relative href.
+    pub href: String,
+}
+
+/// What every page shares.
+#[derive(Debug, Clone, Serialize)]
+pub struct Chrome {
+    /// Site title.
+    pub site_title: String,
+    /// `<title>` and `<h1>`.
+    pub title: String,
+    /// Relative path to the site root ("" or "../../").
+    pub root: String,
+    /// `lang`.
+    pub lang: String,
+    /// Breadcrumbs, home first.
+    pub crumbs: Vec<Link>,
+}
+
+/// One page to render.
+#[derive(Debug, Serialize)]
+pub struct Page {
+    /// Output path, relative to the output folder.
+    #[serde(skip)]
+    pub path: String,
+    /// Template name.
+    #[serde(skip)]
+    pub template: &'static str,
+    /// Shared chrome.
+    pub chrome: Chrome,
+    /// The page's own view.
+    pub view: View,
+}
+
+/// The page's own view.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum View {
+    /// 首页.
+    Home(HomeView),
+    /// 年度.
+    Year(YearView),
+    /// 部门.
+    Department(DepartmentView),
+    /// 公开文件.
+    Record(Box<RecordView>),
+    /// 核对情况.
+    Findings(FindingsView),
+}
+
+/// A department's latest disclosure, for lists.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// Department name.
+    pub name: String,
+    /// Department page.
+    pub dept_href: String,
+    /// Record page.
+    pub href: String,
+    /// Year.
+    pub year: i32,
+    /// 全年预算.
+    pub budget: String,
+    /// 实际支出.
+    pub executed: String,
+    /// 预算执行率.
+    pub rate: String,
+    /// 综合得分.
+    pub score: String,
+    /// 等次.
+    pub grade: String,
+    /// Number of error findings on the record.
+    pub errors: usize,
+}
+
+/// 首页.
+#[derive(Debug, Serialize)]
+pub struct HomeView {
+    /// Site description.
+    pub description: Option<String>,
+    /// Latest year with records.
+    pub latest_year: Option<i32>,
+    /// Every department's latest disclosure.
+    pub departments: Vec<Summary>,
+    /// Years, newest first.
+    pub years: Vec<Link>,
+    /// Findings count.
+    pub findings: usize,
+}
+
+/// 年度页.
+#[derive(Debug, Serialize)]
+pub struct YearView {
+    /// The year.
+    pub year: i32,
+    /// Every department's evaluation that year.
+    pub rows: Vec<Summary>,
+    /// Targets records that year.
+    pub targets: Vec<Link>,
+}
+
+/// One year on a department's timeline.
+#[derive(Debug, Serialize)]
+pub struct TimelineYear {
+    /// Year.
+    pub year: i32,
+    /// Its records.
+    pub links: Vec<Link>,
+    /// Summary of the evaluation, if any.
+    pub summary: Option<Summary>,
+}
+
+/// 部门页.
+#[derive(Debug, Serialize)]
+pub struct DepartmentView {
+    /// Facts (label, value).
+    pub facts: Vec<(String, String)>,
+    /// 职能职责 (Markdown).
+    pub functions: Option<String>,
+    /// 内设机构.
+    pub internal_units: Vec<String>,
+    /// 下属单位.
+    pub subordinate_units: Option<Vec<String>>,
+    /// Every year, newest first.
+    pub timeline: Vec<TimelineYear>,
+}
+
+/// A finding on the findings page.
+#[derive(Debug, Serialize)]
+pub struct FindingItem {
+    /// Anchor id.
+    pub id: String,
+    /// error / warning / info.
+    pub severity: Severity,
+    /// 错误 / 警告 / 提示.
+    pub severity_zh: &'static str,
+    /// `file:line:col`.
+    pub location: String,
+    /// Field path.
+    pub path: String,
+    /// Published.
+    pub stated: String,
+    /// Computed.
+    pub computed: String,
+    /// Message.
+    pub message: String,
+}
+
+/// Findings of one record.
+#[derive(Debug, Serialize)]
+pub struct FindingGroup {
+    /// Record title.
+    pub title: String,
+    /// Record page.
+    pub href: String,
+    /// Its findings.
+    pub items: Vec<FindingItem>,
+}
+
+/// 核对情况.
+#[derive(Debug, Serialize)]
+pub struct FindingsView {
+    /// Counts by severity.
+    pub errors: usize,
+    /// Warnings.
+    pub warnings: usize,
+    /// Infos.
+    pub infos: usize,
+    /// Groups, in site order.
+    pub groups: Vec<FindingGroup>,
+}
+
+/// The whole site: every page.
+#[derive(Debug)]
+pub struct Site {
+    /// Pages in a fixed order.
+    pub pages: Vec<Page>,
+}
+
+/// Page path of a record.
+pub fn record_path(slug: &str, year: i32, kind: RecordKind) -> String {
+    match kind {
+        RecordKind::Evaluation => format!("{slug}/{year}/index.html"),
+        RecordKind::Targets => format!("{slug}/{year}/targets/index.html"),
+    }
+}
+
+fn root_of(path: &str) -> String {
+    "../".repeat(path.matches('/').count())
+}
+
+/// Department name as shown (a record may print another).
+pub fn dept_name(d: &Department) -> String {
+    d.info.name.clone().unwrap_or_else(|| d.slug.clone())
+}
+
+/// Title of a record.
+pub fn record_title(d: &Department, r: &Record) -> String {
+    let name = dept_name(d);
+    match &r.body {
+        RecordBody::Evaluation(e) => e.title.clone().unwrap_or_else(|| {
+            if e.score.is_none() && e.budget.is_none() && !e.projects.is_empty() {
+                format!("{name}{}年度项目支出绩效自评", r.year)
+            } else {
+                format!("{name}{}年度部门整体支出绩效自评报告", r.year)
+            }
+        }),
+        RecordBody::Targets(t) => t
+            .title
+            .clone()
+            .or_else(|| t.form_title.clone())
+            .unwrap_or_else(|| format!("{name}{}年度部门整体绩效目标申报表", r.year)),
+    }
+}
+
+/// Builds every page of the site.
+pub fn build(content: &Content, computed: &Computed, findings: &[Finding]) -> Site {
+    let site_title = content.site.title.clone();
+    let lang = content.site.language.clone();
+    let show_notes = content.site.findings == FindingsMode::Show;
+    let chrome = |path: &str, title: String, crumbs: Vec<(String, String)>| {
+        let root = root_of(path);
+        Chrome {
+            site_title: site_title.clone(),
+            title,
+            crumbs: crumbs
+                .into_iter()
+                .map(|(text, href)| Link {
+                    text,
+                    href: format!("{root}{href}"),
+                })
+                .collect(),
+            root,
+            lang: lang.clone(),
+        }
+    };
+    // Findings numbered once, site-wide, for anchors; grouped per record.
+    let mut by_record: BTreeMap<(String, i32, RecordKind), Vec<(usize, &Finding)>> =
+        BTreeMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        by_record
+            .entry((f.department.clone(), f.year, f.kind))
+            .or_default()
+            .push((i, f));
+    }
+    let empty = Vec::new();
+
+    let mut pages = Vec::new();
+    let mut summaries: BTreeMap<i32, Vec<Summary>> = BTreeMap::new();
+    let mut targets_by_year: BTreeMap<i32, Vec<Link>> = BTreeMap::new();
+    let mut latest: Vec<Summary> = Vec::new();
+    let home_crumb = ("首页".to_string(), "index.html".to_string());
+
+    for (d, dept) in content.departments.iter().enumerate() {
+        let name = dept_name(dept);
+        let dept_path = format!("{}/index.html", dept.slug);
+        let mut timeline: BTreeMap<i32, TimelineYear> = BTreeMap::new();
+        for (r, rec) in dept.records.iter().enumerate() {
+            let figs = computed.record(d, r);
+            let path = record_path(&dept.slug, rec.year, rec.kind);
+            let title = record_title(dept, rec);
+            let rec_findings = by_record
+                .get(&(dept.slug.clone(), rec.year, rec.kind))
+                .unwrap_or(&empty);
+            let rounding = figs
+                .scheme
+                .as_ref()
+                .map_or(Rounding::HalfUp, |s| s.rounding);
+            let summary = summary(dept, rec, figs, rec_findings, &dept_path, &path, rounding);
+            let entry = timeline.entry(rec.year).or_insert_with(|| TimelineYear {
+                year: rec.year,
+                links: Vec::new(),
+                summary: None,
+            });
+            let link_text = match rec.kind {
+                RecordKind::Evaluation => "绩效自评",
+                RecordKind::Targets => "绩效目标申报",
+            };
+            entry.links.push(Link {
+                text: link_text.to_string(),
+                href: path
+                    .strip_prefix(&format!("{}/", dept.slug))
+                    .unwrap_or(&path)
+                    .to_string(),
+            });
+            match rec.kind {
+                RecordKind::Evaluation => {
+                    entry.summary = Some(summary.clone());
+                    summaries.entry(rec.year).or_default().push(summary);
+                }
+                RecordKind::Targets => targets_by_year.entry(rec.year).or_default().push(Link {
+                    text: name.clone(),
+                    href: format!("../../{path}"),
+                }),
+            }
+            let notes: &[(usize, &Finding)] = if show_notes { rec_findings } else { &[] };
+            let view = record::build(content, dept, rec, figs, notes, rounding);
+            pages.push(Page {
+                chrome: chrome(
+                    &path,
+                    title,
+                    vec![
+                        home_crumb.clone(),
+                        (name.clone(), dept_path.clone()),
+                        (
+                            format!("{}年", rec.year),
+                            format!("years/{}/index.html", rec.year),
+                        ),
+                    ],
+                ),
+                path,
+                template: "record.html",
+                view: View::Record(Box::new(view)),
+            });
+        }
+        if let Some(s) = timeline.values().rev().find_map(|t| t.summary.clone()) {
+            latest.push(s);
+        } else if let Some(t) = timeline.values().next_back() {
+            latest.push(Summary {
+                name: name.clone(),
+                dept_href: dept_path.clone(),
+                href: format!("{}/{}", dept.slug, t.links[0].href),
+                year: t.year,
+                budget: String::new(),
+                executed: String::new(),
+                rate: String::new(),
+                score: String::new(),
+                grade: String::new(),
+                errors: 0,
+            });
+        }
+        let mut facts = Vec::new();
+        let i = &dept.info;
+        for (label, v) in [
+            ("部门（单位）名称", &i.name),
+            ("简称", &i.short_name),
+            ("所属地区", &i.region),
+            ("级次", &i.level),
+            ("主管部门", &i.parent),
+            ("统一社会信用代码", &i.credit_code),
+            ("设立时间", &i.established),
+            ("单位住所", &i.address),
+        ] {
+            if let Some(v) = v {
+                facts.push((label.to_string(), v.clone()));
+            }
+        }
+        let units = |u: &Option<Vec<crate::model::UnitName>>| {
+            u.as_ref()
+                .map(|v| v.iter().map(record::unit_name).collect::<Vec<_>>())
+        };
+        pages.push(Page {
+            chrome: chrome(&dept_path, name.clone(), vec![home_crumb.clone()]),
+            path: dept_path,
+            template: "department.html",
+            view: View::Department(DepartmentView {
+                facts,
+                functions: i.functions.clone(),
+                internal_units: units(&i.internal_units).unwrap_or_default(),
+                subordinate_units: units(&i.subordinate_units),
+                timeline: timeline.into_values().rev().collect(),
+            }),
+        });
+    }
+
+    let years: Vec<i32> = summaries
+        .keys()
+        .chain(targets_by_year.keys())
+        .copied()
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    for &year in &years {
+        let path = format!("years/{year}/index.html");
+        let rows = summaries
+            .get(&year)
+            .map(|v| {
+                v.iter()
+                    .map(|s| Summary {
+                        href: format!("../../{}", s.href),
+                        dept_href: format!("../../{}", s.dept_href),
+                        ..s.clone()
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        pages.push(Page {
+            chrome: chrome(
+                &path,
+                format!("{year}年度预算绩效信息公开"),
+                vec![home_crumb.clone()],
+            ),
+            path,
+            template: "year.html",
+            view: View::Year(YearView {
+                year,
+                rows,
+                targets: targets_by_year.remove(&year).unwrap_or_default(),
+            }),
+        });
+    }
+
+    let mut groups = Vec::new();
+    for ((slug, year, kind), items) in &by_record {
+        let Some(dept) = content.departments.iter().find(|d| &d.slug == slug) else {
+            continue;
+        };
+        let Some(rec) = dept
+            .records
+            .iter()
+            .find(|r| r.year == *year && r.kind == *kind)
+        else {
+            continue;
+        };
+        groups.push(FindingGroup {
+            title: record_title(dept, rec),
+            href: format!("../{}", record_path(slug, *year, *kind)),
+            items: items
+                .iter()
+                .map(|(i, f)| FindingItem {
+                    id: format!("f{i}"),
+                    severity: f.severity,
+                    severity_zh: f.severity.zh(),
+                    location: format!("{}:{}:{}", f.file, f.line, f.column),
+                    path: f.path.clone(),
+                    stated: f.stated.clone(),
+                    computed: f.computed.clone(),
+                    message: f.message.clone(),
+                })
+                .collect(),
+        });
+    }
+    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+    if show_notes {
+        pages.push(Page {
+            chrome: chrome(
+                "checks/index.html",
+                "核对情况".to_string(),
+                vec![home_crumb.clone()],
+            ),
+            path: "checks/index.html".to_string(),
+            template: "checks.html",
+            view: View::Findings(FindingsView {
+                errors: count(Severity::Error),
+                warnings: count(Severity::Warning),
+                infos: count(Severity::Info),
+                groups,
+            }),
+        });
+    }
+
+    pages.push(Page {
+        chrome: chrome("index.html", content.site.title.clone(), vec![]),
+        path: "index.html".to_string(),
+        template: "index.html",
+        view: View::Home(HomeView {
+            description: content.site.description.clone(),
+            latest_year: years.first().copied(),
+            departments: latest,
+            years: years
+                .iter()
+                .map(|y| Link {
+                    text: format!("{y}年"),
+                    href: format!("years/{y}/index.html"),
+                })
+                .collect(),
+            findings: if show_notes {
+                count(Severity::Error)
+            } else {
+                0
+            },
+        }),
+    });
+    pages.sort_by(|a, b| a.path.cmp(&b.path));
+    Site { pages }
+}
+
+fn summary(
+    dept: &Department,
+    rec: &Record,
+    figs: &crate::compute::RecordFigures,
+    findings: &[(usize, &Finding)],
+    dept_href: &str,
+    href: &str,
+    rounding: Rounding,
+) -> Summary {
+    let fmt = table::Figures {
+        figs,
+        findings: &[],
+        rounding,
+    };
+    let show = |path: &str, kind: Kind| {
+        figs.get(path)
+            .map(|f| fmt.display(kind, &f.value))
+            .unwrap_or_default()
+    };
+    let (budget, executed, score) = match &rec.body {
+        RecordBody::Evaluation(e) => {
+            let b = e.budget.as_ref();
+            let score = match figs.get("score.total").map(|f| &f.value) {
+                Some(Calc::Num(_)) => show("score.total", Kind::Score),
+                _ => e
+                    .score
+                    .as_ref()
+                    .and_then(|s| s.stated_total.as_ref())
+                    .map(|s| s.text.clone())
+                    .unwrap_or_default(),
+            };
+            (
+                b.and_then(|b| b.adjusted.as_ref())
+                    .map(|n| n.value.to_string())
+                    .unwrap_or_default(),
+                b.and_then(|b| b.executed.as_ref())
+                    .map(|n| n.value.to_string())
+                    .unwrap_or_default(),
+                score,
+            )
+        }
+        RecordBody::Targets(_) => Default::default(),
+    };
+    Summary {
+        name: dept_name(dept),
+        dept_href: dept_href.to_string(),
+        href: href.to_string(),
+        year: rec.year,
+        budget,
+        executed,
+        rate: show("budget.execution_rate", Kind::Rate),
+        score,
+        grade: show("score.grade", Kind::Grade),
+        errors: findings
+            .iter()
+            .filter(|(_, f)| f.severity == Severity::Error)
+            .count(),
+    }
+}

@@ -1,0 +1,228 @@
+//! Builds the bundled content (the five real disclosures) and checks the site a citizen
+//! gets: every page at its public URL, real figures computed from the content, every
+//! link resolving offline, and byte-identical rebuilds.
+
+mod common;
+use common::{built, page, root, text};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+const RECORD_PAGES: [&str; 5] = [
+    "xiangxi-xfj/2023/index.html",
+    "xiangxi-xfj/2022/targets/index.html",
+    "zhanyi-xfj/2023/index.html",
+    "hunan-xfj/2022/index.html",
+    "changsha-xfj/2021/index.html",
+];
+
+#[test]
+fn every_seed_has_its_page_at_its_url() {
+    for p in RECORD_PAGES {
+        assert!(built().join(p).is_file(), "missing {p}");
+    }
+    for p in [
+        "index.html",
+        "years/2021/index.html",
+        "years/2022/index.html",
+        "years/2023/index.html",
+        "xiangxi-xfj/index.html",
+        "zhanyi-xfj/index.html",
+        "hunan-xfj/index.html",
+        "changsha-xfj/index.html",
+        "checks/index.html",
+        "assets/style.css",
+    ] {
+        assert!(built().join(p).is_file(), "missing {p}");
+    }
+}
+
+#[test]
+fn xiangxi_2023_three_public_control_rate_is_computed() {
+    // 5.09 ÷ 21 = 24.238…% → 24.24% (四舍五入); the table prints 24.24%.
+    let t = text("xiangxi-xfj/2023/index.html");
+    assert!(
+        t.contains("24.24% 核算 24.24%"),
+        "三公经费控制率 with its computed value"
+    );
+    // 3.78 ÷ 11 = 34.36%; 1.31 ÷ 10 = 13.10%.
+    assert!(t.contains("34.36% 核算 34.36%"));
+    assert!(t.contains("13.1% 核算 13.10%"));
+}
+
+#[test]
+fn zhanyi_2023_basic_expenditure_share_is_computed() {
+    // 178.28 ÷ 230.25 = 77.43%; 51.97 ÷ 230.25 = 22.57%.
+    let t = text("zhanyi-xfj/2023/index.html");
+    assert!(t.contains("77.43% 核算 77.43%"), "基本支出占比");
+    assert!(t.contains("22.57% 核算 22.57%"), "项目支出占比");
+}
+
+#[test]
+fn hunan_2022_execution_rate_mismatch_is_marked_beside_the_figure() {
+    // 1472.51 ÷ 1983.98 = 74.22%, printed 75.45%: both shown, with a note.
+    let t = text("hunan-xfj/2022/index.html");
+    assert!(t.contains("75.45% 核算 74.22%"));
+    assert!(t.contains("经核算为 74.22%"));
+}
+
+#[test]
+fn blanks_are_dashes_read_as_not_reported() {
+    let html = page("xiangxi-xfj/2023/index.html");
+    assert!(html.contains(r#"<span aria-hidden="true">—</span><span class="sr">未填报</span>"#));
+}
+
+fn html_files(dir: &Path) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "html"))
+        .map(|e| e.into_path())
+        .collect()
+}
+
+fn attr_values<'a>(html: &'a str, attr: &str) -> Vec<&'a str> {
+    let pat = format!("{attr}=\"");
+    html.match_indices(&pat)
+        .filter_map(|(i, _)| {
+            let rest = &html[i + pat.len()..];
+            rest.find('"').map(|e| &rest[..e])
+        })
+        .collect()
+}
+
+#[test]
+fn every_link_resolves_offline_and_nothing_loads_from_another_host() {
+    let out = built();
+    let mut ids: BTreeMap<PathBuf, String> = BTreeMap::new();
+    for f in html_files(out) {
+        ids.insert(f.clone(), std::fs::read_to_string(&f).unwrap());
+    }
+    let mut checked = 0;
+    for (file, html) in &ids {
+        for v in attr_values(html, "href")
+            .into_iter()
+            .chain(attr_values(html, "src"))
+        {
+            assert!(
+                !v.starts_with("http:") && !v.starts_with("https:") && !v.starts_with("//"),
+                "{}: external {v}",
+                file.display()
+            );
+            if v.starts_with("mailto:") {
+                continue;
+            }
+            let (path, frag) = v.split_once('#').map_or((v, None), |(p, f)| (p, Some(f)));
+            let target = if path.is_empty() {
+                file.clone()
+            } else {
+                file.parent().unwrap().join(path)
+            };
+            let target = target
+                .canonicalize()
+                .unwrap_or_else(|_| panic!("{}: broken link {v}", file.display()));
+            assert!(
+                target.starts_with(out.canonicalize().unwrap()),
+                "{}: link leaves the site: {v}",
+                file.display()
+            );
+            assert!(
+                target.is_file(),
+                "{}: link to a folder (file:// needs index.html): {v}",
+                file.display()
+            );
+            if let Some(frag) = frag {
+                let t = std::fs::read_to_string(&target).unwrap();
+                assert!(
+                    t.contains(&format!("id=\"{frag}\"")),
+                    "{}: missing anchor {v}",
+                    file.display()
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 50, "links checked: {checked}");
+}
+
+#[test]
+fn pages_are_semantic() {
+    for f in html_files(built()) {
+        let html = std::fs::read_to_string(&f).unwrap();
+        assert!(html.contains("<html lang=\"zh-CN\">"), "{}", f.display());
+        assert_eq!(html.matches("<h1").count(), 1, "one h1 in {}", f.display());
+        assert!(html.contains("Content-Security-Policy"), "{}", f.display());
+        for (i, _) in html.match_indices("<table") {
+            let rest = &html[i..];
+            let end = rest.find("</table>").unwrap();
+            assert!(
+                rest[..end].contains("<caption>"),
+                "table without caption in {}",
+                f.display()
+            );
+        }
+    }
+}
+
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            (
+                e.path()
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .to_string(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn rebuilds_are_byte_identical_whatever_the_thread_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    let one = tmp.path().join("one");
+    let many = tmp.path().join("many");
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap()
+        .install(|| common::build_into(&one));
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(8)
+        .build()
+        .unwrap()
+        .install(|| common::build_into(&many));
+    let (a, b) = (tree(&one), tree(&many));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (k, v) in &a {
+        assert!(v == &b[k], "{k} differs between builds");
+    }
+    assert_eq!(
+        a.keys().collect::<Vec<_>>(),
+        tree(built()).keys().collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_failed_build_leaves_the_previous_output_untouched() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("output");
+    common::build_into(&out);
+    let before = tree(&out);
+    let bad = tmp.path().join("content");
+    std::fs::create_dir_all(bad.join("x/2023")).unwrap();
+    std::fs::write(bad.join("x/department.toml"), "name = \"X\"\n").unwrap();
+    std::fs::write(bad.join("x/2023/evaluation.toml"), "year = 2024\n").unwrap();
+    let r = gongkai::build(&gongkai::BuildOptions {
+        content: bad,
+        theme: root().join("themes/default"),
+        output: out.clone(),
+    });
+    assert!(r.is_err());
+    assert_eq!(tree(&out), before);
+}
