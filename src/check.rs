@@ -326,19 +326,19 @@ fn compare(
         }
         return Some((Severity::Error, g.clone(), "mismatch"));
     }
-    let Calc::Num(c) = fig.value else { return None };
     let Some(p) = Printed::parse(&published.text) else {
         // A figure tied to an indicator's free-text actual that is not one number is not
-        // a finding; an unreadable 合计 or rate is.
+        // a finding; an unreadable 合计 or rate is, even where nothing can be computed.
         if published.path.ends_with(".actual") {
             return None;
         }
-        return Some((
-            Severity::Error,
-            at_precision(fig.kind, c, 2, scheme.rounding),
-            "unreadable",
-        ));
+        let computed = match fig.value {
+            Calc::Num(c) => at_precision(fig.kind, c, 2, scheme.rounding),
+            _ => "—".to_string(),
+        };
+        return Some((Severity::Error, computed, "unreadable"));
     };
+    let Calc::Num(c) = fig.value else { return None };
     let dp = p.decimals;
     let mut missing_pct = false;
     // The published number, in the computed figure's terms (a rate as a fraction ×100).
@@ -424,6 +424,12 @@ fn table_and_key(path: &str) -> Option<(&str, &str)> {
 }
 
 fn message(fig: &Figure, stated: &str, computed: &str, cause: &str) -> String {
+    if cause == "unreadable" {
+        return format!(
+            "{}：公开值「{stated}」不是有效数字，疑为笔误，无法核对",
+            fig.label
+        );
+    }
     let formula = if fig.formula.is_empty() {
         String::new()
     } else {
@@ -454,18 +460,13 @@ fn why(path: &str, cause: &str) -> String {
     }
 }
 
+/// Receives a rule finding: offset, path, severity, stated, computed, cause, message.
+type Push<'a> = dyn FnMut(usize, &str, Severity, &str, String, &'static str, String) + 'a;
+
 /// Checks that are rules rather than figures: 得分 ≤ 分值, weights total 100, and
 /// publication within 20 days of approval.
-fn rule_checks(
-    rec: &Record,
-    _scheme: &Scheme,
-    push: &mut dyn FnMut(usize, &str, Severity, &str, String, &'static str, String),
-) {
-    let over = |push: &mut dyn FnMut(usize, &str, Severity, &str, String, &'static str, String),
-                path: String,
-                name: &str,
-                w: &Option<Num>,
-                s: &Option<Num>| {
+fn rule_checks(rec: &Record, _scheme: &Scheme, push: &mut Push) {
+    let over = |push: &mut Push, path: String, name: &str, w: &Option<Num>, s: &Option<Num>| {
         if let (Some(w), Some(s)) = (w, s)
             && s.value > w.value
         {

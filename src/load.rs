@@ -48,7 +48,7 @@ pub fn load(root: &Path) -> Result<Content, Diagnostics> {
         Some(p) => read_and_parse::<SiteConfig>(root, &p).map(|(_, s)| s),
         None => Ok(SiteConfig::default()),
     };
-    let parsed: Vec<Result<(Arc<SourceFile>, Parsed), Vec<Diagnostic>>> = found
+    let parsed: Vec<ParseResult> = found
         .par_iter()
         .map(|(path, _, what)| match what {
             Found::Department { .. } => read_and_parse::<DepartmentInfo>(root, path)
@@ -144,6 +144,8 @@ pub fn load(root: &Path) -> Result<Content, Diagnostics> {
     }
 }
 
+type ParseResult = Result<(Arc<SourceFile>, Parsed), Vec<Diagnostic>>;
+
 enum Parsed {
     Department(Box<DepartmentInfo>),
     Record(RecordBody),
@@ -212,13 +214,11 @@ fn walk(
                 },
             )),
             ([_, _], false) => diags.push(unknown(&rel, &name, &["department.toml"])),
-            ([_, year], true) => {
-                if parse_year(year).is_none() {
-                    diags.push(Diagnostic::file(
-                        rel.clone(),
-                        &format!("`{year}` 不是年度目录：年度目录名须为四位数字 (a year folder is named with four digits, e.g. 2023)"),
-                    ));
-                }
+            ([_, year], true) if parse_year(year).is_none() => {
+                diags.push(Diagnostic::file(
+                    rel.clone(),
+                    &format!("`{year}` 不是年度目录：年度目录名须为四位数字 (a year folder is named with four digits, e.g. 2023)"),
+                ));
             }
             ([slug, year, _], false) => {
                 let Some(year) = parse_year(year) else { continue };
@@ -380,7 +380,16 @@ pub fn parse_toml<T: DeserializeOwned>(source: &SourceFile) -> Result<T, Vec<Dia
 /// Adds a Chinese lead to serde's English messages.
 fn translate(msg: &str) -> String {
     if msg.starts_with("unknown field") {
-        format!("未知字段 (unknown key): {msg}")
+        let names: Vec<&str> = msg.split('`').skip(1).step_by(2).collect();
+        let hint = names.split_first().and_then(|(got, expected)| {
+            expected
+                .iter()
+                .map(|e| (edit_distance(got, e), *e))
+                .min()
+                .filter(|(d, _)| *d <= 2)
+                .map(|(_, e)| format!("；是否应为 `{e}`？(did you mean `{e}`?)"))
+        });
+        format!("未知字段 (unknown key): {msg}{}", hint.unwrap_or_default())
     } else if msg.starts_with("missing field") {
         format!("缺少必填字段 (missing required key): {msg}")
     } else if msg.starts_with("invalid type") {

@@ -349,7 +349,7 @@ mod tests {
         assert!(Printed::parse("-3").unwrap().signed);
         assert_eq!(Printed::parse("1857.41.51"), None);
         assert_eq!(Printed::parse("优"), None);
-        assert_eq!(Printed::parse("90").unwrap().percent, false);
+        assert!(!Printed::parse("90").unwrap().percent);
     }
 
     #[test]

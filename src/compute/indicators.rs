@@ -64,6 +64,8 @@ pub struct Target {
     pub value: Decimal,
     /// Unit as printed (「%」, 「次」), may be empty.
     pub unit: String,
+    /// No comparison was printed; read as 「不低于」.
+    pub assumed: bool,
 }
 
 /// Whether an indicator's target was met.
@@ -183,6 +185,14 @@ pub fn parse_target(text: &str) -> Result<Target, String> {
             op,
             value: *value,
             unit: unit.clone(),
+            assumed: false,
+        }),
+        // 「满意度90%」: a bare target is a floor, as 绩效目标 are; said on the page.
+        None if after.trim_start_matches(unit.as_str()).trim().is_empty() => Ok(Target {
+            op: Op::Ge,
+            value: *value,
+            unit: unit.clone(),
+            assumed: true,
         }),
         None => Err("指标值未写明比较方式（以上/以下/≥/≤）".to_string()),
     }
@@ -195,6 +205,7 @@ pub fn achievement(ind: &Indicator) -> Option<Achievement> {
             op,
             value: n.value,
             unit: ind.unit.clone().unwrap_or_default(),
+            assumed: false,
         })),
         _ => None,
     };
@@ -263,7 +274,8 @@ mod tests {
         assert!(
             parse_target("中央、省交办信访案件办结率100%，州交办信访案件办结率95%以上").is_err()
         );
-        assert!(parse_target("社会公众或服务对象满意度90%").is_err());
+        let t = parse_target("社会公众或服务对象满意度90%").unwrap();
+        assert!(t.assumed && t.op == Op::Ge);
     }
 
     #[test]

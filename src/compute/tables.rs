@@ -71,6 +71,9 @@ fn over(a: &Calc, b: &Calc) -> String {
     format!("{} ÷ {}", show(a), show(b))
 }
 
+/// A column of a table: key, Chinese name, getter.
+type Column<R> = (&'static str, &'static str, fn(&R) -> Option<&Num>);
+
 /// Row-wise totals (`stated_total` against the row's parts) and, for printed 合计 rows,
 /// column-wise totals (each cell against the sum of the other rows).
 struct Table<'a, R> {
@@ -78,7 +81,7 @@ struct Table<'a, R> {
     rows: &'a [R],
     is_total: fn(&R) -> bool,
     label: fn(&R) -> &str,
-    cols: &'a [(&'static str, &'static str, fn(&R) -> Option<&Num>)],
+    cols: &'a [Column<R>],
 }
 
 impl<R> Table<'_, R> {

@@ -246,6 +246,9 @@ pub fn record_title(d: &Department, r: &Record) -> String {
     }
 }
 
+/// A record's identity: department slug, year, kind.
+type RecordKey = (String, i32, RecordKind);
+
 /// Builds every page of the site.
 pub fn build(content: &Content, computed: &Computed, findings: &[Finding]) -> Site {
     let site_title = content.site.title.clone();
@@ -268,8 +271,7 @@ pub fn build(content: &Content, computed: &Computed, findings: &[Finding]) -> Si
         }
     };
     // Findings numbered once, site-wide, for anchors; grouped per record.
-    let mut by_record: BTreeMap<(String, i32, RecordKind), Vec<(usize, &Finding)>> =
-        BTreeMap::new();
+    let mut by_record: BTreeMap<RecordKey, Vec<(usize, &Finding)>> = BTreeMap::new();
     for (i, f) in findings.iter().enumerate() {
         by_record
             .entry((f.department.clone(), f.year, f.kind))

@@ -697,11 +697,7 @@ fn eval_block(ctx: &Ctx, e: &Evaluation, key: &str) -> Vec<Block> {
                 let mut head = vec!["经济科目"];
                 head.extend(econ.iter().map(|(_, zh, _)| *zh));
                 let mut t = TableView::new("按经济科目分类的支出", Some("万元"), &head);
-                let rows: [(
-                    &str,
-                    &str,
-                    fn(&crate::model::ByEconomic) -> Option<&crate::num::Num>,
-                ); 4] = [
+                let rows: [EconRow; 4] = [
                     ("wages", "工资福利支出", |e| e.wages.as_ref()),
                     ("goods_services", "商品和服务支出", |e| {
                         e.goods_services.as_ref()
@@ -872,6 +868,13 @@ fn eval_block(ctx: &Ctx, e: &Evaluation, key: &str) -> Vec<Block> {
     }
     b
 }
+
+/// An economic-classification row: key, Chinese name, getter.
+type EconRow = (
+    &'static str,
+    &'static str,
+    fn(&crate::model::ByEconomic) -> Option<&crate::num::Num>,
+);
 
 fn indicator_table(
     ctx: &Ctx,
