@@ -255,8 +255,14 @@ fn eval_form(ctx: &Ctx, e: &Evaluation, department: &str, year: i32) -> Vec<Bloc
         }
     }
     if let Some(s) = e.staffing.as_ref().filter(|_| ctx.in_form("staffing")) {
-        items.push(("编制人数".into(), num_cell(s.authorized.as_ref())));
-        items.push(("实有在职人数".into(), num_cell(s.actual.as_ref())));
+        items.push((
+            "编制人数".into(),
+            f.num_or_fig(s.authorized.as_ref(), "staffing.authorized"),
+        ));
+        items.push((
+            "实有在职人数".into(),
+            f.num_or_fig(s.actual.as_ref(), "staffing.actual"),
+        ));
         if s.retired.is_some() {
             items.push(("退休人数".into(), num_cell(s.retired.as_ref())));
         }
@@ -985,18 +991,24 @@ fn indicator_table(
         }
         if actual {
             let a = ctx.f.figs.achievements.get(&path);
-            let text = match a.and_then(|a| a.met) {
-                Some(true) => "达成".to_string(),
-                Some(false) => {
-                    let a = a.expect("met");
-                    let t = a.target.as_ref().expect("target");
-                    format!(
-                        "未达成（差 {}{}）",
-                        (-a.gap.unwrap_or_default()).normalize(),
-                        t.unit
-                    )
+            let text = match (a.and_then(|a| a.met), a.and_then(|a| a.target.as_ref())) {
+                (Some(met), Some(t)) => {
+                    let gap = a.and_then(|a| a.gap).unwrap_or_default().abs().normalize();
+                    let unit = if t.unit == "%" {
+                        " 个百分点".to_string()
+                    } else {
+                        t.unit.clone()
+                    };
+                    let goal = format!("{}{}{}", t.op.glyph(), t.value.normalize(), t.unit);
+                    match (met, t.op) {
+                        (true, _) => format!("达成（{goal}）"),
+                        (false, crate::compute::Op::Le | crate::compute::Op::Lt) => {
+                            format!("未达成（{goal}，超出 {gap}{unit}）")
+                        }
+                        (false, _) => format!("未达成（{goal}，差 {gap}{unit}）"),
+                    }
                 }
-                None => String::new(),
+                _ => String::new(),
             };
             let mut c = Cell::text(text);
             c.notes = ctx

@@ -233,15 +233,26 @@ impl Figures<'_> {
     }
 
     fn fig_cell(&self, f: &Figure) -> Cell {
-        let shown = self.display(f.kind, &f.value);
+        let mut shown = self.display(f.kind, &f.value);
         let notes = self.notes(&f.path);
         let mut c = match &f.published {
             Some(p) => {
+                // An amount is shown at the decimals the document printed (核算 508.20).
+                if let (Kind::Amount | Kind::Count, Calc::Num(v), Some(pr)) =
+                    (f.kind, &f.value, crate::num::Printed::parse(&p.text))
+                    && pr.decimals > v.scale()
+                {
+                    let mut v = *v;
+                    v.rescale(pr.decimals);
+                    shown = v.to_string();
+                }
                 let mut c = Cell::text(p.text.clone());
                 c.agrees = notes.iter().all(|n| n.severity == "info");
                 c.check = match &f.value {
-                    Calc::Missing(why) => Some(format!("无法核算：{why}")),
-                    _ if c.agrees => Some(format!("核算 {shown}")),
+                    Calc::Missing(why) => {
+                        c.agrees = false;
+                        Some(format!("无法核算：{why}"))
+                    }
                     _ => Some(format!("核算 {shown}")),
                 };
                 c
