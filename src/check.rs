@@ -229,6 +229,40 @@ pub fn check_record(slug: &str, rec: &Record, figs: &RecordFigures) -> Vec<Findi
         out.push(mk(start, path, sev, stated, computed, cause, msg, path));
     });
 
+    for fig in figs
+        .figures
+        .iter()
+        .filter(|f| f.path.ends_with("total_weight"))
+    {
+        if let Calc::Num(w) = fig.value
+            && w != Decimal::ONE_HUNDRED
+        {
+            let (start, path) = match &fig.published {
+                Some(p) => (p.span.start, p.path.clone()),
+                None => (0, fig.path.clone()),
+            };
+            let msg = format!(
+                "{}：各项分值合计为 {}，不等于 100",
+                fig.label,
+                w.normalize()
+            );
+            let stated = fig
+                .published
+                .as_ref()
+                .map(|p| p.text.clone())
+                .unwrap_or_default();
+            out.push(mk(
+                start,
+                &path,
+                Severity::Warning,
+                &stated,
+                w.normalize().to_string(),
+                "weights_not_100",
+                msg,
+                &fig.path,
+            ));
+        }
+    }
     for (path, a) in &figs.achievements {
         if a.met == Some(false) {
             let t = a.target.as_ref().expect("met implies a target");

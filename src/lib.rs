@@ -103,6 +103,29 @@ pub struct Checked {
     pub findings: Vec<check::Finding>,
 }
 
+impl Checked {
+    /// The `gongkai check --format json` document (schema: docs/check-output.schema.json).
+    pub fn to_json(&self) -> serde_json::Value {
+        let count = |s: check::Severity| self.findings.iter().filter(|f| f.severity == s).count();
+        serde_json::json!({
+            "version": 1,
+            "valid": true,
+            "findings": self.findings,
+            "summary": {
+                "records": self.content.departments.iter().map(|d| d.records.len()).sum::<usize>(),
+                "errors": count(check::Severity::Error),
+                "warnings": count(check::Severity::Warning),
+                "infos": count(check::Severity::Info),
+            }
+        })
+    }
+}
+
+/// The `gongkai check --format json` document for invalid content.
+pub fn invalid_json(d: &diag::Diagnostics) -> serde_json::Value {
+    serde_json::json!({ "version": 1, "valid": false, "errors": d.0 })
+}
+
 /// load → compute → check.
 pub fn load_and_check(content_dir: &Path, timings: &mut Timings) -> Result<Checked, BuildError> {
     let content = timings

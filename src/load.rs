@@ -4,8 +4,8 @@
 
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::model::{
-    Content, Department, DepartmentInfo, Evaluation, Record, RecordBody, RecordKind, SiteConfig,
-    SourceFile, Targets,
+    Content, Department, DepartmentInfo, Evaluation, Project, Record, RecordBody, RecordKind,
+    SiteConfig, SourceFile, Targets,
 };
 use crate::num::with_source;
 use rayon::prelude::*;
@@ -54,8 +54,12 @@ pub fn load(root: &Path) -> Result<Content, Diagnostics> {
             Found::Department { .. } => read_and_parse::<DepartmentInfo>(root, path)
                 .map(|(src, d)| (src, Parsed::Department(Box::new(d)))),
             Found::Record { kind, .. } => match kind {
-                RecordKind::Evaluation => read_and_parse::<Evaluation>(root, path)
-                    .map(|(src, e)| (src, Parsed::Record(RecordBody::Evaluation(Box::new(e))))),
+                RecordKind::Evaluation => {
+                    read_and_parse::<Evaluation>(root, path).map(|(src, mut e)| {
+                        e.projects.iter_mut().for_each(Project::hoist_misplaced);
+                        (src, Parsed::Record(RecordBody::Evaluation(Box::new(e))))
+                    })
+                }
                 RecordKind::Targets => read_and_parse::<Targets>(root, path)
                     .map(|(src, t)| (src, Parsed::Record(RecordBody::Targets(Box::new(t))))),
             },

@@ -144,42 +144,20 @@ fn check(content: PathBuf, format: Format) -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             if let (Format::Json, BuildError::Content(d)) = (format, &e) {
-                let doc = serde_json::json!({ "version": 1, "valid": false, "errors": d.0 });
-                println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&gongkai::invalid_json(d)).unwrap_or_default()
+                );
                 return ExitCode::from(2);
             }
             return fail(&e);
         }
     };
     match format {
-        Format::Json => {
-            let items: Vec<_> = c
-                .findings
-                .iter()
-                .map(|f| {
-                    serde_json::json!({
-                        "file": f.file, "line": f.line, "column": f.column, "path": f.path,
-                        "severity": f.severity, "stated": f.stated, "computed": f.computed,
-                        "cause": f.cause, "message": f.message,
-                        "department": f.department, "year": f.year, "kind": f.kind,
-                    })
-                })
-                .collect();
-            let count = |s: Severity| c.findings.iter().filter(|f| f.severity == s).count();
-            let records: usize = c.content.departments.iter().map(|d| d.records.len()).sum();
-            let doc = serde_json::json!({
-                "version": 1,
-                "valid": true,
-                "findings": items,
-                "summary": {
-                    "records": records,
-                    "errors": count(Severity::Error),
-                    "warnings": count(Severity::Warning),
-                    "infos": count(Severity::Info),
-                }
-            });
-            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
-        }
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&c.to_json()).unwrap_or_default()
+        ),
         Format::Human => print_human(&c.findings, &c.content),
     }
     if c.findings.iter().any(|f| f.severity == Severity::Error) {

@@ -907,6 +907,30 @@ pub struct Project {
     pub contact: Option<Contact>,
 }
 
+impl Project {
+    /// Moves project keys that a file wrote inside a funds row (after a
+    /// `[[projects.funds]]` header) to the project, unless the project has its own.
+    pub fn hoist_misplaced(&mut self) {
+        for f in &mut self.funds {
+            if self.goal.is_none() {
+                self.goal = f.goal.take();
+            }
+            if self.outcome.is_none() {
+                self.outcome = f.outcome.take();
+            }
+            if self.stated_total.is_none() {
+                self.stated_total = f.stated_total.take();
+            }
+            if self.stated_grade.is_none() {
+                self.stated_grade = f.stated_grade.take();
+            }
+            if self.stated_total_weight.is_none() {
+                self.stated_total_weight = f.stated_total_weight.take();
+            }
+        }
+    }
+}
+
 /// 项目资金 row.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -925,6 +949,19 @@ pub struct ProjectFund {
     pub stated_rate: Option<Stated>,
     /// 得分 as printed.
     pub stated_score: Option<Stated>,
+    // The project's own keys written after a `[[projects.funds]]` header land in the last
+    // fund (a common TOML slip). They are accepted here and moved to the project by
+    // `Project::hoist_misplaced`, so such files build as their authors meant.
+    /// 预期目标 (misplaced; belongs to the project).
+    pub goal: Option<String>,
+    /// 实际完成情况 (misplaced).
+    pub outcome: Option<String>,
+    /// 总分 (misplaced).
+    pub stated_total: Option<Stated>,
+    /// 等次 (misplaced).
+    pub stated_grade: Option<Stated>,
+    /// 总分值 (misplaced).
+    pub stated_total_weight: Option<Stated>,
 }
 
 /// A narrative section.

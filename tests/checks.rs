@@ -353,3 +353,67 @@ fn cause_not_identified_is_said_not_guessed() {
     assert_eq!(f[0].cause, "mismatch");
     assert!(f[0].message.contains("原因未能确定"));
 }
+
+#[test]
+fn json_output_validates_against_the_documented_schema() {
+    let schema_text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/check-output.schema.json"),
+    )
+    .unwrap();
+    let schema: serde_json::Value = serde_json::from_str(&schema_text).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let mut t = gongkai::Timings::default();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("content");
+    let doc = gongkai::load_and_check(&root, &mut t)
+        .map_err(|e| e.to_string())
+        .unwrap()
+        .to_json();
+    let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(doc["summary"]["errors"], 18);
+    // Invalid content has its own shape.
+    let bad = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/invalid/many-errors");
+    let d = match gongkai::load::load(&bad) {
+        Err(d) => d,
+        Ok(_) => panic!("invalid content loaded"),
+    };
+    let doc = gongkai::invalid_json(&d);
+    let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+}
+
+#[test]
+fn cause_weights_not_100() {
+    let t = "year = 2023\n[score]\n[[score.parts]]\nname = \"预算执行\"\nweight = 10\nscore = 9\n[[score.parts]]\nname = \"产出\"\nweight = 50\nscore = 47\n";
+    assert_eq!(causes(t), ["weights_not_100"]);
+}
+
+#[test]
+fn restated_prior_year_figures_are_checked_against_that_years_record() {
+    let prior_src =
+        "year = 2022\n[[three_public]]\nitem = \"公务接待费\"\nbudget = 10\nactual = 1.01\n";
+    let this_src = "year = 2023\n[[three_public]]\nitem = \"公务接待费\"\nbudget = 10\nactual = 1.31\nprior_actual = 1.10\n";
+    let rec = |y: i32, t: &str| {
+        let src = SourceFile::new(format!("t/{y}/evaluation.toml"), t.into());
+        let e: Evaluation = gongkai::load::parse_toml(&src).unwrap();
+        Record {
+            year: y,
+            kind: RecordKind::Evaluation,
+            source: Arc::new(src),
+            body: RecordBody::Evaluation(Box::new(e)),
+        }
+    };
+    let (prior, this) = (rec(2022, prior_src), rec(2023, this_src));
+    let figs = compute_record(&this, Some(&prior), &Scheme::defaults());
+    let f = check_record("t", &this, &figs);
+    assert_eq!(
+        f.iter()
+            .map(|f| (f.path.as_str(), f.cause))
+            .collect::<Vec<_>>(),
+        [("three_public[0].prior_actual", "mismatch")]
+    );
+    assert_eq!(
+        (f[0].stated.as_str(), f[0].computed.as_str()),
+        ("1.10", "1.01")
+    );
+}

@@ -1058,10 +1058,7 @@ fn project(p: &Project, path: &str, scheme: &Scheme, out: &mut RecordFigures) {
         (Calc::Num(a), _) | (_, Calc::Num(a)) => Calc::Num(*a),
         _ => Calc::Missing(NO_DATA),
     };
-    if p.stated_total_weight.is_some()
-        || funds_weight.is_some()
-        || !matches!(ind_weights, Calc::Missing(_))
-    {
+    if p.stated_total_weight.is_some() || !matches!(ind_weights, Calc::Missing(_)) {
         F::new(
             format!("{path}.total_weight"),
             format!("{} 总分值", p.name),
