@@ -103,10 +103,10 @@ pub fn round(d: Decimal, dp: u32, rounding: Rounding) -> Decimal {
 /// A computed figure as shown at `dp` decimals (a rate as a percentage).
 pub fn at_precision(kind: Kind, v: Decimal, dp: u32, rounding: Rounding) -> String {
     match kind {
-        Kind::Rate => format!(
-            "{}%",
-            fixed(round(v * Decimal::ONE_HUNDRED, dp, rounding), dp)
-        ),
+        Kind::Rate => match v.checked_mul(Decimal::ONE_HUNDRED) {
+            Some(p) => format!("{}%", fixed(round(p, dp, rounding), dp)),
+            None => "—".to_string(),
+        },
         _ => fixed(round(v, dp, rounding), dp),
     }
 }
@@ -265,17 +265,27 @@ pub fn check_record(slug: &str, rec: &Record, figs: &RecordFigures) -> Vec<Findi
     }
     for (path, a) in &figs.achievements {
         if a.met == Some(false) {
-            let t = a.target.as_ref().expect("met implies a target");
-            let gap = a.gap.unwrap_or_default();
+            let Some(t) = a.target.as_ref() else { continue };
+            let gap = a.gap.unwrap_or_default().abs().normalize();
+            let unit = if t.unit == "%" {
+                " 个百分点".to_string()
+            } else {
+                t.unit.clone()
+            };
+            let over = matches!(t.op, crate::compute::Op::Le | crate::compute::Op::Lt);
             let msg = format!(
-                "指标未达成：目标 {} {}{}，实际 {}{}，差 {}{}",
+                "指标未达成：目标 {}{}{}{}，实际 {}{}，{} {gap}{unit}",
                 t.op.glyph(),
                 t.value.normalize(),
                 t.unit,
+                if t.assumed {
+                    "（原文未写比较方式，按「不低于」理解）"
+                } else {
+                    ""
+                },
                 a.actual.unwrap_or_default().normalize(),
                 t.unit,
-                gap.normalize(),
-                t.unit
+                if over { "超出" } else { "差" },
             );
             let start = find_path_start(rec, &format!("{path}.actual"));
             out.push(mk(
@@ -379,7 +389,7 @@ fn compare(
     let stated = p.value;
     let scale = |v: Decimal| {
         if fig.kind == Kind::Rate {
-            v * Decimal::ONE_HUNDRED
+            v.checked_mul(Decimal::ONE_HUNDRED).unwrap_or(Decimal::MAX)
         } else {
             v
         }

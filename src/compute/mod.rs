@@ -39,6 +39,8 @@ impl Calc {
 pub const NO_DATA: &str = "缺少数据";
 /// Division by zero.
 pub const ZERO_BASE: &str = "分母为零";
+/// A result beyond the range of exact decimals (about 7.9 × 10²⁸).
+pub const OVERFLOW: &str = "数值超出可计算范围";
 
 /// What a figure measures; decides display and comparison.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -217,9 +219,12 @@ pub fn compute_record(rec: &Record, prior: Option<&Record>, dept_scheme: &Scheme
 
 /// Sum of the figures present; missing when none is.
 pub fn sum<'a>(parts: impl IntoIterator<Item = Option<&'a Num>>) -> Calc {
-    let mut total = None;
+    let mut total: Option<Decimal> = None;
     for p in parts.into_iter().flatten() {
-        total = Some(total.unwrap_or(Decimal::ZERO) + p.value);
+        match total.unwrap_or(Decimal::ZERO).checked_add(p.value) {
+            Some(t) => total = Some(t),
+            None => return Calc::Missing(OVERFLOW),
+        }
     }
     total.map_or(Calc::Missing(NO_DATA), Calc::Num)
 }
@@ -238,7 +243,9 @@ pub fn ratio(a: &Calc, b: &Calc) -> Calc {
 /// `a − b`.
 pub fn diff(a: &Calc, b: &Calc) -> Calc {
     match (a, b) {
-        (Calc::Num(a), Calc::Num(b)) => Calc::Num(a - b),
+        (Calc::Num(a), Calc::Num(b)) => {
+            a.checked_sub(*b).map_or(Calc::Missing(OVERFLOW), Calc::Num)
+        }
         _ => Calc::Missing(NO_DATA),
     }
 }

@@ -962,7 +962,9 @@ fn indicator_figures(
                     Kind::Rate,
                     value,
                 );
-                f.0.formula = format!("= {target}");
+                f.0.formula = out
+                    .get(&target)
+                    .map_or(String::new(), |t| format!("即{}：{}", t.label, t.formula));
                 f.0.published = Some(Published {
                     text: actual.clone(),
                     span: 0..0,
