@@ -131,7 +131,7 @@ fn write_tree(root: &Path, files: &[Rendered]) -> io::Result<u64> {
         }
         let mut file = io::BufWriter::new(fs::File::create(&path)?);
         file.write_all(&f.bytes)?;
-        file.into_inner().map_err(|e| e.into_error())?.sync_data()?;
+        file.flush()?;
         bytes += f.bytes.len() as u64;
     }
     Ok(bytes)

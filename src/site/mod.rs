@@ -12,7 +12,7 @@
 //!
 //! Every link is relative (built from the page's depth), so the output works from disk.
 
-mod record;
+pub mod record;
 pub mod table;
 
 use crate::check::{Finding, Severity};

@@ -86,7 +86,8 @@ pub struct PartView {
     pub kind: String,
     /// Heading.
     pub title: Option<String>,
-    /// Blocks.
+    /// Blocks (drawn by `render::html`, not by templates).
+    #[serde(skip)]
     pub blocks: Vec<Block>,
 }
 

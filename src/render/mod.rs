@@ -3,45 +3,43 @@
 //! Markdown renders through pulldown-cmark with raw HTML shown as text and links limited
 //! to http, https, mailto and relative URLs.
 
-use crate::site::{Page, Site};
+mod html;
+
+use crate::site::{Page, Site, View};
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 /// The default theme's templates and static files, embedded.
-const EMBEDDED: [(&str, &str); 8] = [
+const EMBEDDED: [(&str, &str); 7] = [
     (
         "templates/base.html",
-        include_str!("../themes/default/templates/base.html"),
-    ),
-    (
-        "templates/macros.html",
-        include_str!("../themes/default/templates/macros.html"),
+        include_str!("../../themes/default/templates/base.html"),
     ),
     (
         "templates/index.html",
-        include_str!("../themes/default/templates/index.html"),
+        include_str!("../../themes/default/templates/index.html"),
     ),
     (
         "templates/year.html",
-        include_str!("../themes/default/templates/year.html"),
+        include_str!("../../themes/default/templates/year.html"),
     ),
     (
         "templates/department.html",
-        include_str!("../themes/default/templates/department.html"),
+        include_str!("../../themes/default/templates/department.html"),
     ),
     (
         "templates/record.html",
-        include_str!("../themes/default/templates/record.html"),
+        include_str!("../../themes/default/templates/record.html"),
     ),
     (
         "templates/checks.html",
-        include_str!("../themes/default/templates/checks.html"),
+        include_str!("../../themes/default/templates/checks.html"),
     ),
     (
         "static/assets/style.css",
-        include_str!("../themes/default/static/assets/style.css"),
+        include_str!("../../themes/default/static/assets/style.css"),
     ),
 ];
 
@@ -251,8 +249,20 @@ pub fn render(site: &Site, theme: &Theme) -> Result<Vec<Rendered>, ThemeError> {
 }
 
 fn render_page(tera: &tera::Tera, page: &Page) -> Result<Rendered, String> {
-    let ctx = tera::Context::from_serialize(page)
+    let mut ctx = tera::Context::from_serialize(page)
         .map_err(|e| format!("{}: {}", page.path, error_chain(&e)))?;
+    if let View::Record(r) = &page.view {
+        let parts: Vec<String> = r
+            .parts
+            .iter()
+            .map(|p| {
+                let mut s = String::with_capacity(16 * 1024);
+                html::blocks(&mut s, &p.blocks, &page.chrome.root);
+                s
+            })
+            .collect();
+        ctx.insert("parts_html", &parts);
+    }
     let html = tera.render(page.template, &ctx).map_err(|e| {
         format!(
             "页面渲染失败 (failed to render) {}: {}",
