@@ -152,11 +152,19 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let site = timings.time("site", || {
         site::build(&checked.content, &checked.computed, &checked.findings)
     });
-    let files = timings
-        .time("render", || render::render(&site, &theme))
-        .map_err(BuildError::Theme)?;
+    let staging = write::Staging::create(&opts.output).map_err(BuildError::Write)?;
+    timings
+        .time("render+write", || {
+            render::render(&site, &theme, |path, bytes| {
+                staging.put(path, bytes).map_err(|e| e.0)
+            })
+        })
+        .map_err(|e| match e {
+            render::RenderError::Template(t) => BuildError::Theme(t),
+            render::RenderError::Output(o) => BuildError::Write(write::WriteError(o)),
+        })?;
     let (count, bytes) = timings
-        .time("write", || write::write(&opts.output, &files))
+        .time("swap", || staging.commit())
         .map_err(BuildError::Write)?;
     Ok(BuildReport {
         records: checked

@@ -2,10 +2,10 @@
 //! into a fresh folder beside the output and swapped in only when complete, so a failed or
 //! interrupted build leaves the previous output as it was.
 
-use crate::render::Rendered;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 /// Why the output could not be written.
 #[derive(Debug)]
@@ -80,61 +80,99 @@ fn safe_relative(path: &str) -> bool {
     !path.is_empty() && p.components().all(|c| matches!(c, Component::Normal(_)))
 }
 
-/// Writes `files` as the new content of `output`, atomically. Returns the number of files
-/// and bytes written.
-pub fn write(output: &Path, files: &[Rendered]) -> Result<(usize, u64), WriteError> {
-    let out = absolute(output);
-    let parent = out
-        .parent()
-        .ok_or_else(|| err("输出目录无上级目录".into()))?
-        .to_path_buf();
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_else(|| "output".into());
-    fs::create_dir_all(&parent).map_err(|e| err(format!("无法创建 {}: {e}", parent.display())))?;
-    let staging = parent.join(format!(".{name}.new-{}", std::process::id()));
-    if staging.exists() {
-        fs::remove_dir_all(&staging)
-            .map_err(|e| err(format!("无法清理 {}: {e}", staging.display())))?;
-    }
-    let result = write_tree(&staging, files);
-    let bytes = match result {
-        Ok(b) => b,
-        Err(e) => {
-            let _ = fs::remove_dir_all(&staging);
-            return Err(err(format!(
-                "写入失败，原输出保持不变 (write failed; the previous output is untouched): {e}"
-            )));
-        }
-    };
-    swap(&staging, &out).map_err(|e| {
-        let _ = fs::remove_dir_all(&staging);
-        err(format!(
-            "无法替换输出目录 {} (could not swap the output folder): {e}",
-            out.display()
-        ))
-    })?;
-    Ok((files.len(), bytes))
+/// A new output tree being written beside the output folder. Files are put into it as
+/// they are rendered (from any thread); `commit` swaps it in. Dropped without a commit
+/// (an error, a panic), it is removed and the previous output stays as it was.
+pub struct Staging {
+    dir: PathBuf,
+    out: PathBuf,
+    files: AtomicUsize,
+    bytes: AtomicU64,
+    committed: bool,
 }
 
-fn write_tree(root: &Path, files: &[Rendered]) -> io::Result<u64> {
-    fs::create_dir_all(root)?;
-    let mut bytes = 0;
-    for f in files {
-        if !safe_relative(&f.path) {
-            return Err(io::Error::other(format!("unsafe output path {:?}", f.path)));
+impl Staging {
+    /// Creates the staging folder for `output`.
+    pub fn create(output: &Path) -> Result<Staging, WriteError> {
+        let out = absolute(output);
+        let parent = out
+            .parent()
+            .ok_or_else(|| err("输出目录无上级目录 (the output folder has no parent)".into()))?
+            .to_path_buf();
+        let name = out
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_else(|| "output".into());
+        fs::create_dir_all(&parent).map_err(|e| {
+            err(format!(
+                "无法创建 {} (cannot create): {e}",
+                parent.display()
+            ))
+        })?;
+        let dir = parent.join(format!(".{name}.new-{}", std::process::id()));
+        if dir.exists() {
+            fs::remove_dir_all(&dir)
+                .map_err(|e| err(format!("无法清理 {} (cannot clear): {e}", dir.display())))?;
         }
-        let path = root.join(&f.path);
-        if let Some(dir) = path.parent() {
-            fs::create_dir_all(dir)?;
-        }
-        let mut file = io::BufWriter::new(fs::File::create(&path)?);
-        file.write_all(&f.bytes)?;
-        file.flush()?;
-        bytes += f.bytes.len() as u64;
+        fs::create_dir_all(&dir)
+            .map_err(|e| err(format!("无法创建 {} (cannot create): {e}", dir.display())))?;
+        Ok(Staging {
+            dir,
+            out,
+            files: AtomicUsize::new(0),
+            bytes: AtomicU64::new(0),
+            committed: false,
+        })
     }
-    Ok(bytes)
+
+    /// Writes one file of the new tree (`path` relative, `/`-separated).
+    pub fn put(&self, path: &str, bytes: &[u8]) -> Result<(), WriteError> {
+        if !safe_relative(path) {
+            return Err(err(format!(
+                "不安全的输出路径 (unsafe output path) {path:?}"
+            )));
+        }
+        let target = self.dir.join(path);
+        let write = || -> io::Result<()> {
+            if let Some(d) = target.parent() {
+                fs::create_dir_all(d)?;
+            }
+            let mut f = io::BufWriter::new(fs::File::create(&target)?);
+            f.write_all(bytes)?;
+            f.flush()
+        };
+        write().map_err(|e| {
+            err(format!(
+                "写入失败，原输出保持不变 (write failed; the previous output is untouched): {path}: {e}"
+            ))
+        })?;
+        self.files.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Swaps the new tree in. Returns the number of files and bytes written.
+    pub fn commit(mut self) -> Result<(usize, u64), WriteError> {
+        swap(&self.dir, &self.out).map_err(|e| {
+            err(format!(
+                "无法替换输出目录 {} (could not swap the output folder): {e}",
+                self.out.display()
+            ))
+        })?;
+        self.committed = true;
+        Ok((
+            self.files.load(Ordering::Relaxed),
+            self.bytes.load(Ordering::Relaxed),
+        ))
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
 }
 
 /// Replaces `out` by `staging`: the old tree is moved aside, the new one renamed into

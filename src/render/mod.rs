@@ -5,7 +5,7 @@
 
 mod html;
 
-use crate::site::{Page, Site, View};
+use crate::site::{Page, PageSpec, Site, View};
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
@@ -211,44 +211,57 @@ pub fn markdown(s: &str) -> String {
     out
 }
 
-/// A rendered file.
-pub struct Rendered {
-    /// Output path.
-    pub path: String,
-    /// Bytes.
-    pub bytes: Vec<u8>,
+/// Why rendering stopped.
+#[derive(Debug)]
+pub enum RenderError {
+    /// Templates failed (every failing page's error).
+    Template(ThemeError),
+    /// The sink (the output writer) failed.
+    Output(String),
 }
 
-/// Renders every page (in parallel) and the theme's static files. Fails with every
-/// page's error.
-pub fn render(site: &Site, theme: &Theme) -> Result<Vec<Rendered>, ThemeError> {
-    let tera = theme.tera()?;
-    let results: Vec<Result<Rendered, String>> = site
+/// Renders every page in parallel and hands each file to `sink` as soon as it is ready
+/// (nothing accumulates in memory), then the theme's static files. Template errors of
+/// all pages are reported together.
+pub fn render<F>(site: &Site, theme: &Theme, sink: F) -> Result<(), RenderError>
+where
+    F: Fn(&str, &[u8]) -> Result<(), String> + Sync,
+{
+    let tera = theme.tera().map_err(RenderError::Template)?;
+    let results: Vec<Result<(), RenderError>> = site
         .pages
         .par_iter()
-        .map(|p| render_page(&tera, p))
+        .map(|spec| {
+            let bytes = match spec {
+                PageSpec::Ready(p) => render_page(&tera, p),
+                PageSpec::Record { path, chrome, d, r } => {
+                    render_page(&tera, &site.record_page(path, chrome, *d, *r))
+                }
+            }
+            .map_err(|e| RenderError::Template(ThemeError(e)))?;
+            sink(spec.path(), &bytes).map_err(RenderError::Output)
+        })
         .collect();
-    let mut out = Vec::with_capacity(results.len() + theme.statics.len());
-    let mut errors = Vec::new();
+    let mut template_errors = Vec::new();
     for r in results {
         match r {
-            Ok(r) => out.push(r),
-            Err(e) => errors.push(e),
+            Ok(()) => {}
+            Err(RenderError::Output(e)) => return Err(RenderError::Output(e)),
+            Err(RenderError::Template(e)) => template_errors.push(e.0),
         }
     }
-    if !errors.is_empty() {
-        return Err(ThemeError(errors.join("\n")));
+    if !template_errors.is_empty() {
+        return Err(RenderError::Template(ThemeError(
+            template_errors.join("\n"),
+        )));
     }
     for (path, bytes) in &theme.statics {
-        out.push(Rendered {
-            path: path.clone(),
-            bytes: bytes.clone(),
-        });
+        sink(path, bytes).map_err(RenderError::Output)?;
     }
-    Ok(out)
+    Ok(())
 }
 
-fn render_page(tera: &tera::Tera, page: &Page) -> Result<Rendered, String> {
+fn render_page(tera: &tera::Tera, page: &Page) -> Result<Vec<u8>, String> {
     let mut ctx = tera::Context::from_serialize(page)
         .map_err(|e| format!("{}: {}", page.path, error_chain(&e)))?;
     if let View::Record(r) = &page.view {
@@ -270,10 +283,7 @@ fn render_page(tera: &tera::Tera, page: &Page) -> Result<Rendered, String> {
             error_chain(&e)
         )
     })?;
-    Ok(Rendered {
-        path: page.path.clone(),
-        bytes: html.into_bytes(),
-    })
+    Ok(html.into_bytes())
 }
 
 #[cfg(test)]

@@ -205,9 +205,70 @@ pub struct FindingsView {
 
 /// The whole site: every page.
 #[derive(Debug)]
-pub struct Site {
-    /// Pages in a fixed order.
-    pub pages: Vec<Page>,
+pub struct Site<'a> {
+    /// Pages, sorted by path.
+    pub pages: Vec<PageSpec>,
+    content: &'a Content,
+    computed: &'a Computed,
+    by_record: BTreeMap<RecordKey, Vec<(usize, &'a Finding)>>,
+    show_notes: bool,
+}
+
+/// A page: built already (the few index pages), or a record page built when it is
+/// rendered, so that a province's thousands of record views never sit in memory at once.
+#[derive(Debug)]
+pub enum PageSpec {
+    /// A page whose view is built.
+    Ready(Box<Page>),
+    /// Record `r` of department `d`.
+    Record {
+        /// Output path.
+        path: String,
+        /// Shared chrome.
+        chrome: Chrome,
+        /// Department index.
+        d: usize,
+        /// Record index.
+        r: usize,
+    },
+}
+
+impl PageSpec {
+    /// Output path.
+    pub fn path(&self) -> &str {
+        match self {
+            PageSpec::Ready(p) => &p.path,
+            PageSpec::Record { path, .. } => path,
+        }
+    }
+}
+
+impl Site<'_> {
+    /// Builds the view of a record page.
+    pub fn record_page(&self, path: &str, chrome: &Chrome, d: usize, r: usize) -> Page {
+        let dept = &self.content.departments[d];
+        let rec = &dept.records[r];
+        let figs = self.computed.record(d, r);
+        let rounding = figs
+            .scheme
+            .as_ref()
+            .map_or(Rounding::HalfUp, |s| s.rounding);
+        let empty = Vec::new();
+        let notes = if self.show_notes {
+            self.by_record
+                .get(&(dept.slug.clone(), rec.year, rec.kind))
+                .unwrap_or(&empty)
+        } else {
+            &empty
+        };
+        let view = record::build(self.content, dept, rec, figs, notes, rounding);
+        Page {
+            path: path.to_string(),
+            template: "record.html",
+            chrome: chrome.clone(),
+            view: View::Record(Box::new(view)),
+        }
+    }
 }
 
 /// Page path of a record.
@@ -250,7 +311,11 @@ pub fn record_title(d: &Department, r: &Record) -> String {
 type RecordKey = (String, i32, RecordKind);
 
 /// Builds every page of the site.
-pub fn build(content: &Content, computed: &Computed, findings: &[Finding]) -> Site {
+pub fn build<'a>(
+    content: &'a Content,
+    computed: &'a Computed,
+    findings: &'a [Finding],
+) -> Site<'a> {
     let site_title = content.site.title.clone();
     let lang = content.site.language.clone();
     let show_notes = content.site.findings == FindingsMode::Show;
@@ -328,9 +393,7 @@ pub fn build(content: &Content, computed: &Computed, findings: &[Finding]) -> Si
                     href: format!("../../{path}"),
                 }),
             }
-            let notes: &[(usize, &Finding)] = if show_notes { rec_findings } else { &[] };
-            let view = record::build(content, dept, rec, figs, notes, rounding);
-            pages.push(Page {
+            pages.push(PageSpec::Record {
                 chrome: chrome(
                     &path,
                     title,
@@ -344,8 +407,8 @@ pub fn build(content: &Content, computed: &Computed, findings: &[Finding]) -> Si
                     ],
                 ),
                 path,
-                template: "record.html",
-                view: View::Record(Box::new(view)),
+                d,
+                r,
             });
         }
         if let Some(s) = timeline.values().rev().find_map(|t| t.summary.clone()) {
@@ -384,7 +447,7 @@ pub fn build(content: &Content, computed: &Computed, findings: &[Finding]) -> Si
             u.as_ref()
                 .map(|v| v.iter().map(record::unit_name).collect::<Vec<_>>())
         };
-        pages.push(Page {
+        pages.push(PageSpec::Ready(Box::new(Page {
             chrome: chrome(&dept_path, name.clone(), vec![home_crumb.clone()]),
             path: dept_path,
             template: "department.html",
@@ -395,7 +458,7 @@ pub fn build(content: &Content, computed: &Computed, findings: &[Finding]) -> Si
                 subordinate_units: units(&i.subordinate_units),
                 timeline: timeline.into_values().rev().collect(),
             }),
-        });
+        })));
     }
 
     let years: Vec<i32> = summaries
@@ -420,7 +483,7 @@ pub fn build(content: &Content, computed: &Computed, findings: &[Finding]) -> Si
                     .collect()
             })
             .unwrap_or_default();
-        pages.push(Page {
+        pages.push(PageSpec::Ready(Box::new(Page {
             chrome: chrome(
                 &path,
                 format!("{year}年度预算绩效信息公开"),
@@ -433,7 +496,7 @@ pub fn build(content: &Content, computed: &Computed, findings: &[Finding]) -> Si
                 rows,
                 targets: targets_by_year.remove(&year).unwrap_or_default(),
             }),
-        });
+        })));
     }
 
     let mut groups = Vec::new();
@@ -468,7 +531,7 @@ pub fn build(content: &Content, computed: &Computed, findings: &[Finding]) -> Si
     }
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
     if show_notes {
-        pages.push(Page {
+        pages.push(PageSpec::Ready(Box::new(Page {
             chrome: chrome(
                 "checks/index.html",
                 "核对情况".to_string(),
@@ -482,10 +545,10 @@ pub fn build(content: &Content, computed: &Computed, findings: &[Finding]) -> Si
                 infos: count(Severity::Info),
                 groups,
             }),
-        });
+        })));
     }
 
-    pages.push(Page {
+    pages.push(PageSpec::Ready(Box::new(Page {
         chrome: chrome("index.html", content.site.title.clone(), vec![]),
         path: "index.html".to_string(),
         template: "index.html",
@@ -506,9 +569,15 @@ pub fn build(content: &Content, computed: &Computed, findings: &[Finding]) -> Si
                 0
             },
         }),
-    });
-    pages.sort_by(|a, b| a.path.cmp(&b.path));
-    Site { pages }
+    })));
+    pages.sort_by(|a, b| a.path().cmp(b.path()));
+    Site {
+        pages,
+        content,
+        computed,
+        by_record,
+        show_notes,
+    }
 }
 
 fn summary(
