@@ -367,6 +367,12 @@ pub fn parse_toml<T: DeserializeOwned>(source: &SourceFile) -> Result<T, Vec<Dia
                 &format!("TOML 语法错误 (syntax error): {}", e.message().trim()),
             )]
         })?;
+        // Fast path without path tracking; a file that fails is read again with it, so
+        // that its error names the field path.
+        if let Ok(v) = T::deserialize(de) {
+            return Ok(v);
+        }
+        let de = toml::de::Deserializer::parse(text).map_err(|_| Vec::new())?;
         serde_path_to_error::deserialize::<_, T>(de).map_err(|e| {
             let path = e.path().to_string();
             let path = if path == "." { String::new() } else { path };
