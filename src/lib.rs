@@ -18,6 +18,7 @@ pub mod diag;
 pub mod load;
 pub mod model;
 pub mod num;
+pub mod pdf;
 pub mod render;
 pub mod site;
 pub mod write;

@@ -39,6 +39,18 @@ enum Command {
         #[arg(long)]
         timings: bool,
     },
+    /// 打印 PDF：用 Chromium 把已生成网站的每个公开文件页打印为 A4 PDF (print record pages to PDF)
+    Pdf {
+        /// 已生成的网站目录 (the built site)
+        #[arg(long, default_value = "output")]
+        output: PathBuf,
+        /// Chromium/Chrome 程序路径（默认在 PATH 中查找） (browser to print with)
+        #[arg(long)]
+        chrome: Option<PathBuf>,
+        /// 同时打印的页数（默认为 CPU 核数） (pages printed at once; default: cores)
+        #[arg(long)]
+        jobs: Option<usize>,
+    },
     /// 核对：只加载、计算和核对 (load, compute and check only)
     Check {
         /// 内容目录 (content folder)
@@ -67,6 +79,11 @@ fn main() -> ExitCode {
             timings,
         } => build(content, output, theme, strict, timings),
         Command::Check { content, format } => check(content, format),
+        Command::Pdf {
+            output,
+            chrome,
+            jobs,
+        } => pdf(output, chrome, jobs),
     }
 }
 
@@ -204,4 +221,42 @@ fn print_human(findings: &[Finding], content: &gongkai::model::Content) {
         count(Severity::Warning),
         count(Severity::Info)
     );
+}
+
+fn pdf(output: PathBuf, chrome: Option<PathBuf>, jobs: Option<usize>) -> ExitCode {
+    use gongkai::pdf;
+    let start = Instant::now();
+    let run = || -> Result<Vec<pdf::Printed>, pdf::PdfError> {
+        let browser = pdf::find_browser(chrome.as_deref())?;
+        let list = pdf::jobs(&output)?;
+        let parallel =
+            jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let total = list.len();
+        pdf::print_all(&browser, &list, parallel, &|p| {
+            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            eprintln!(
+                "[{n}/{total}] {}（{} KB，{:.1} 秒）",
+                p.pdf.strip_prefix(&output).unwrap_or(&p.pdf).display(),
+                p.bytes.div_ceil(1024),
+                p.time.as_secs_f64()
+            );
+        })
+    };
+    match run() {
+        Ok(done) => {
+            let bytes: u64 = done.iter().map(|p| p.bytes).sum();
+            println!(
+                "已打印 {} 份 PDF（共 {:.1} MB），用时 {:.1} 秒",
+                done.len(),
+                bytes as f64 / 1_048_576.0,
+                start.elapsed().as_secs_f64()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(1)
+        }
+    }
 }

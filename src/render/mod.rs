@@ -211,6 +211,26 @@ pub fn markdown(s: &str) -> String {
     out
 }
 
+/// The page's own print rules (its running header), and their CSP hash: the page's
+/// Content-Security-Policy allows exactly this inline style and no other.
+pub fn print_style(header: &str) -> (String, String) {
+    use base64::Engine;
+    use sha2::Digest;
+    let mut quoted = String::with_capacity(header.len() + 2);
+    for c in header.chars() {
+        match c {
+            // CSS string escapes; `<` so that no `</style>` can be formed.
+            '"' | '\\' | '<' | '>' | '&' => quoted.push_str(&format!("\\{:x} ", c as u32)),
+            c if c.is_control() => quoted.push(' '),
+            c => quoted.push(c),
+        }
+    }
+    let style = format!("@page {{ @top-center {{ content: \"{quoted}\"; }} }}");
+    let hash =
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(style.as_bytes()));
+    (style, hash)
+}
+
 /// Why rendering stopped.
 #[derive(Debug)]
 pub enum RenderError {
@@ -264,6 +284,11 @@ where
 fn render_page(tera: &tera::Tera, page: &Page) -> Result<Vec<u8>, String> {
     let mut ctx = tera::Context::from_serialize(page)
         .map_err(|e| format!("{}: {}", page.path, error_chain(&e)))?;
+    if let Some(h) = &page.chrome.print_header {
+        let (style, hash) = print_style(h);
+        ctx.insert("page_style", &style);
+        ctx.insert("style_hash", &hash);
+    }
     if let View::Record(r) = &page.view {
         let parts: Vec<String> = r
             .parts
@@ -289,6 +314,17 @@ fn render_page(tera: &tera::Tera, page: &Page) -> Result<Vec<u8>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn print_header_is_escaped_for_css() {
+        let (s, h) = print_style("a\"b</style><script>\\");
+        assert!(!s.contains("</style"), "{s}");
+        assert!(
+            s.contains("a\\22 b\\3c /style\\3e \\3c script\\3e \\5c "),
+            "{s}"
+        );
+        assert_eq!(h.len(), 44);
+    }
 
     #[test]
     fn raw_html_is_text() {

@@ -48,6 +48,8 @@ pub struct Chrome {
     pub lang: String,
     /// Breadcrumbs, home first.
     pub crumbs: Vec<Link>,
+    /// Running header of printed pages (record pages): department · year · title.
+    pub print_header: Option<String>,
 }
 
 /// One page to render.
@@ -333,6 +335,7 @@ pub fn build<'a>(
                 .collect(),
             root,
             lang: lang.clone(),
+            print_header: None,
         }
     };
     // Findings numbered once, site-wide, for anchors; grouped per record.
@@ -393,19 +396,23 @@ pub fn build<'a>(
                     href: format!("../../{path}"),
                 }),
             }
+            let header = format!("{name} · {}年度 · {title}", rec.year);
             pages.push(PageSpec::Record {
-                chrome: chrome(
-                    &path,
-                    title,
-                    vec![
-                        home_crumb.clone(),
-                        (name.clone(), dept_path.clone()),
-                        (
-                            format!("{}年", rec.year),
-                            format!("years/{}/index.html", rec.year),
-                        ),
-                    ],
-                ),
+                chrome: Chrome {
+                    print_header: Some(header),
+                    ..chrome(
+                        &path,
+                        title,
+                        vec![
+                            home_crumb.clone(),
+                            (name.clone(), dept_path.clone()),
+                            (
+                                format!("{}年", rec.year),
+                                format!("years/{}/index.html", rec.year),
+                            ),
+                        ],
+                    )
+                },
                 path,
                 d,
                 r,

@@ -100,6 +100,8 @@ pub struct RecordView {
     pub year: i32,
     /// 报告日期.
     pub date: Option<String>,
+    /// The record's date as YYYY-MM-DD (报告日期, else 公开日期), for document metadata.
+    pub meta_date: Option<String>,
     /// Parts in source order.
     pub parts: Vec<PartView>,
     /// Error findings on this record.
@@ -149,6 +151,10 @@ pub fn build(
     findings: &[(usize, &Finding)],
     rounding: Rounding,
 ) -> RecordView {
+    let published = match &rec.body {
+        RecordBody::Evaluation(e) => &e.published,
+        RecordBody::Targets(t) => &t.published,
+    };
     let (private, sections, order, dept_override, date) = match &rec.body {
         RecordBody::Evaluation(e) => (
             &e.private,
@@ -225,6 +231,11 @@ pub fn build(
         department,
         year: rec.year,
         date: date.as_ref().map(|d| d.display_zh()),
+        meta_date: date
+            .iter()
+            .chain(published)
+            .find_map(|d| d.date)
+            .map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}")),
         parts,
         errors: findings
             .iter()

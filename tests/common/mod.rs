@@ -10,16 +10,17 @@ pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The bundled site, built once into a temporary folder.
+/// The bundled site, built once per test binary into cargo's scratch folder for tests.
 pub fn built() -> &'static Path {
-    static DIR: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    &DIR.get_or_init(|| {
-        let tmp = tempfile::tempdir().unwrap();
-        let out = tmp.path().join("output");
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let exe = std::env::current_exe().unwrap();
+        let name = exe.file_stem().unwrap().to_string_lossy().to_string();
+        let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("site-{name}"));
+        let _ = std::fs::remove_dir_all(&out);
         build_into(&out);
-        (tmp, out)
+        out
     })
-    .1
 }
 
 /// Builds the bundled content into `out`.
