@@ -254,6 +254,14 @@ fn table_rows_never_split_and_every_row_is_printed_once() {
                 !home.is_empty(),
                 "{p}: a row is split across pages or missing: {row:?}"
             );
+            // The table's header repeats on every page the table runs onto.
+            for &i in &home {
+                assert!(
+                    texts[i].contains("一级指标二级指标三级指标"),
+                    "{p} page {}: indicator rows without the header",
+                    i + 1
+                );
+            }
         }
     }
 }
