@@ -81,6 +81,26 @@ fn block(out: &mut String, b: &Block, root: &str) {
             out.push_str("</section>\n");
         }
         Block::Signoffs { items } => signoffs(out, items),
+        Block::Chart(c) => {
+            let _ = writeln!(
+                out,
+                "<figure class=\"chart\" id=\"{}\"><figcaption>{}</figcaption><p class=\"chart-summary\">{}</p>",
+                c.id,
+                esc(&c.title),
+                esc(&c.summary)
+            );
+            out.push_str(&super::chart::svg(c));
+            table(out, &c.table, root);
+            out.push_str("</figure>\n");
+        }
+        Block::NoChart { title, text } => {
+            let _ = writeln!(
+                out,
+                "<p class=\"no-chart\"><strong>{}</strong>：{}</p>",
+                esc(title),
+                esc(text)
+            );
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 //! Markdown renders through pulldown-cmark with raw HTML shown as text and links limited
 //! to http, https, mailto and relative URLs.
 
+mod chart;
 mod html;
 
 use crate::site::{Page, PageSpec, Site, View};
@@ -288,6 +289,16 @@ fn render_page(tera: &tera::Tera, page: &Page) -> Result<Vec<u8>, String> {
         let (style, hash) = print_style(h);
         ctx.insert("page_style", &style);
         ctx.insert("style_hash", &hash);
+    }
+    let charts = match &page.view {
+        View::Department(d) => Some(&d.charts),
+        View::Year(y) => Some(&y.charts),
+        _ => None,
+    };
+    if let Some(charts) = charts {
+        let mut s = String::new();
+        html::blocks(&mut s, charts, &page.chrome.root);
+        ctx.insert("charts_html", &s);
     }
     if let View::Record(r) = &page.view {
         let parts: Vec<String> = r

@@ -12,12 +12,15 @@
 //!
 //! Every link is relative (built from the page's depth), so the output works from disk.
 
+pub mod chart;
 pub mod record;
 pub mod table;
+pub mod trends;
 
 use crate::check::{Finding, Severity};
 use crate::compute::{Calc, Computed, Kind};
 use crate::model::{Content, Department, FindingsMode, Record, RecordBody, RecordKind, Rounding};
+use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -132,6 +135,9 @@ pub struct YearView {
     pub rows: Vec<Summary>,
     /// Targets records that year.
     pub targets: Vec<Link>,
+    /// Charts comparing the year's departments (drawn by `render`).
+    #[serde(skip)]
+    pub charts: Vec<record::Block>,
 }
 
 /// One year on a department's timeline.
@@ -158,6 +164,9 @@ pub struct DepartmentView {
     pub subordinate_units: Option<Vec<String>>,
     /// Every year, newest first.
     pub timeline: Vec<TimelineYear>,
+    /// Charts across the years (drawn by `render`).
+    #[serde(skip)]
+    pub charts: Vec<record::Block>,
 }
 
 /// A finding on the findings page.
@@ -352,12 +361,18 @@ pub fn build<'a>(
     let mut summaries: BTreeMap<i32, Vec<Summary>> = BTreeMap::new();
     let mut targets_by_year: BTreeMap<i32, Vec<Link>> = BTreeMap::new();
     let mut latest: Vec<Summary> = Vec::new();
+    type YearRow = (String, Option<Decimal>, Option<Decimal>);
+    let mut year_points: BTreeMap<i32, Vec<YearRow>> = BTreeMap::new();
+    let site_rounding = content.site.scheme.rounding.unwrap_or_default();
     let home_crumb = ("首页".to_string(), "index.html".to_string());
 
     for (d, dept) in content.departments.iter().enumerate() {
         let name = dept_name(dept);
         let dept_path = format!("{}/index.html", dept.slug);
         let mut timeline: BTreeMap<i32, TimelineYear> = BTreeMap::new();
+        let mut points: Vec<trends::YearPoint> = Vec::new();
+        let mut grades = Vec::new();
+        let mut dept_rounding = Rounding::HalfUp;
         for (r, rec) in dept.records.iter().enumerate() {
             let figs = computed.record(d, r);
             let path = record_path(&dept.slug, rec.year, rec.kind);
@@ -370,6 +385,41 @@ pub fn build<'a>(
                 .as_ref()
                 .map_or(Rounding::HalfUp, |s| s.rounding);
             let summary = summary(dept, rec, figs, rec_findings, &dept_path, &path, rounding);
+            if let RecordBody::Evaluation(e) = &rec.body {
+                let num = |p: &str| figs.get(p).and_then(|f| f.value.num());
+                let b = e.budget.as_ref();
+                let score = num("score.total").or_else(|| {
+                    e.score
+                        .as_ref()
+                        .and_then(|s| s.stated_total.as_ref())
+                        .and_then(|t| crate::num::parse_literal(&t.text))
+                });
+                let tp: Vec<Decimal> = e
+                    .three_public
+                    .iter()
+                    .filter(|r| !r.total)
+                    .filter_map(|r| r.actual.as_ref().map(|n| n.value))
+                    .collect();
+                let point = trends::YearPoint {
+                    year: rec.year,
+                    initial: b.and_then(|b| b.initial.as_ref()).map(|n| n.value),
+                    adjusted: b.and_then(|b| b.adjusted.as_ref()).map(|n| n.value),
+                    executed: b.and_then(|b| b.executed.as_ref()).map(|n| n.value),
+                    three_public: (!tp.is_empty()).then(|| tp.iter().sum()),
+                    rate: num("budget.execution_rate"),
+                    score,
+                };
+                year_points.entry(rec.year).or_default().push((
+                    name.clone(),
+                    point.score,
+                    point.rate,
+                ));
+                points.push(point);
+                if let Some(sc) = &figs.scheme {
+                    grades = sc.grades.clone();
+                }
+                dept_rounding = rounding;
+            }
             let entry = timeline.entry(rec.year).or_insert_with(|| TimelineYear {
                 year: rec.year,
                 links: Vec::new(),
@@ -464,6 +514,7 @@ pub fn build<'a>(
                 internal_units: units(&i.internal_units).unwrap_or_default(),
                 subordinate_units: units(&i.subordinate_units),
                 timeline: timeline.into_values().rev().collect(),
+                charts: trends::department(&points, &grades, dept_rounding),
             }),
         })));
     }
@@ -502,6 +553,10 @@ pub fn build<'a>(
                 year,
                 rows,
                 targets: targets_by_year.remove(&year).unwrap_or_default(),
+                charts: trends::year(
+                    year_points.get(&year).map_or(&[][..], |v| v.as_slice()),
+                    site_rounding,
+                ),
             }),
         })));
     }

@@ -57,6 +57,15 @@ pub enum Block {
         /// Blocks.
         items: Vec<SignoffView>,
     },
+    /// A chart with its summary and data table.
+    Chart(Box<super::chart::ChartView>),
+    /// Where a chart would be but there is nothing comparable: said in words.
+    NoChart {
+        /// Chart title.
+        title: String,
+        /// Why (「无上年可比数」).
+        text: String,
+    },
     /// A part's heading.
     Heading {
         /// Text.
@@ -126,6 +135,7 @@ pub fn unit_name(u: &UnitName) -> String {
 
 struct Ctx<'a> {
     f: Figures<'a>,
+    year: i32,
     private: &'a [String],
     shown_in_sections: Vec<String>,
 }
@@ -172,6 +182,7 @@ pub fn build(
         ),
     };
     let ctx = Ctx {
+        year: rec.year,
         f: Figures {
             figs,
             findings,
@@ -188,12 +199,23 @@ pub fn build(
         .as_ref()
         .and_then(|d| d.name.clone())
         .unwrap_or_else(|| super::dept_name(dept));
-    let order = order.unwrap_or_else(|| vec!["form".into(), "projects".into(), "report".into()]);
+    let mut order =
+        order.unwrap_or_else(|| vec!["form".into(), "projects".into(), "report".into()]);
+    // A record printed as prose only (`order = ["report"]`) still has its figures drawn
+    // and checked on the page: its tables follow the document.
+    let synthetic_form = !order.iter().any(|p| p == "form") && has_form_data(&rec.body);
+    if synthetic_form {
+        order.push("form".into());
+    }
     let mut parts = Vec::new();
     for part in order {
         let (title, blocks) = match (&rec.body, part.as_str()) {
             (RecordBody::Evaluation(e), "form") => (
-                e.form_title.clone(),
+                if synthetic_form {
+                    Some("本文件所列数据（据原文整理）".to_string())
+                } else {
+                    e.form_title.clone()
+                },
                 eval_form(&ctx, e, &department, rec.year),
             ),
             (RecordBody::Evaluation(e), "projects") => {
@@ -243,6 +265,28 @@ pub fn build(
             .count(),
         findings: findings.len(),
         prior_year: figs.prior_year,
+    }
+}
+
+/// Whether a record holds figures beyond its prose and projects.
+fn has_form_data(body: &RecordBody) -> bool {
+    match body {
+        RecordBody::Evaluation(e) => {
+            !e.income.is_empty()
+                || !e.expenditure.is_empty()
+                || e.budget.is_some()
+                || !e.three_public.is_empty()
+                || !e.three_public_by_unit.is_empty()
+                || !e.assets.is_empty()
+                || !e.project_funds.is_empty()
+                || !e.year_over_year.is_empty()
+                || !e.indicators.is_empty()
+                || e.score.is_some()
+                || e.staffing.is_some()
+        }
+        RecordBody::Targets(t) => {
+            t.budget.is_some() || !t.indicators.is_empty() || !t.tasks.is_empty()
+        }
     }
 }
 
@@ -777,6 +821,7 @@ fn eval_block(ctx: &Ctx, e: &Evaluation, key: &str) -> Vec<Block> {
                 ]);
             }
             b.push(Block::Table(t));
+            b.push(super::trends::three_public(&ctx.f, e, ctx.year));
         }
         "project_funds" if !e.project_funds.is_empty() => {
             let mut t = TableView::new(
@@ -842,6 +887,9 @@ fn eval_block(ctx: &Ctx, e: &Evaluation, key: &str) -> Vec<Block> {
                 ]);
             }
             b.push(Block::Table(t));
+            if let Some(c) = super::trends::year_over_year(e, ctx.year) {
+                b.push(c);
+            }
         }
         "indicators" if !e.indicators.is_empty() => {
             b.push(Block::Table(indicator_table(
