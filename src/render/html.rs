@@ -89,7 +89,9 @@ fn block(out: &mut String, b: &Block, root: &str) {
                 esc(&c.title),
                 esc(&c.summary)
             );
+            out.push_str("<div class=\"chart-wrap\">");
             out.push_str(&super::chart::svg(c));
+            out.push_str("</div>\n");
             table(out, &c.table, root);
             out.push_str("</figure>\n");
         }
