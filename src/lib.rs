@@ -16,6 +16,7 @@ pub mod check;
 pub mod compute;
 pub mod diag;
 pub mod load;
+pub mod manifest;
 pub mod model;
 pub mod num;
 pub mod pdf;
@@ -35,6 +36,8 @@ pub struct BuildOptions {
     pub theme: PathBuf,
     /// Output folder.
     pub output: PathBuf,
+    /// Replace the output folder even when it holds files gongkai did not write.
+    pub clean: bool,
 }
 
 /// Time spent in each stage.
@@ -141,17 +144,99 @@ pub fn load_and_check(content_dir: &Path, timings: &mut Timings) -> Result<Check
     })
 }
 
+/// What `archive` made.
+#[derive(Debug)]
+pub struct Archive {
+    /// The `.tar.gz` bytes.
+    pub bytes: Vec<u8>,
+    /// Files in it.
+    pub files: usize,
+    /// Records of the year.
+    pub records: usize,
+}
+
+/// Builds a self-contained snapshot of one year — its pages, the pages that list it,
+/// assets, data, `manifest.json` — as a deterministic `.tar.gz`: files in path order under
+/// `snapshot-<year>/`, owner 0, modes 0644, every timestamp the year's latest
+/// publication date from the content (else 1 January of the next year). Links to other
+/// years point to `base_url`, or to `other-years.html` when the site has none.
+pub fn archive(content: &Path, theme: &Path, year: i32) -> Result<Archive, BuildError> {
+    let mut timings = Timings::default();
+    let checked = load_and_check(content, &mut timings)?;
+    let records: Vec<&model::Record> = checked
+        .content
+        .departments
+        .iter()
+        .flat_map(|d| d.records.iter())
+        .filter(|r| r.year == year)
+        .collect();
+    if records.is_empty() {
+        return Err(BuildError::Write(write::WriteError(format!(
+            "内容中没有 {year} 年度的公开文件 (no record of {year} in the content)"
+        ))));
+    }
+    let mtime = records
+        .iter()
+        .filter_map(|r| site::publication_date(r))
+        .max()
+        .and_then(|d| write::epoch_seconds_cst(&d))
+        .or_else(|| write::epoch_seconds_cst(&format!("{}-01-01", year + 1)))
+        .unwrap_or(0);
+    let theme = render::Theme::load(Some(theme)).map_err(BuildError::Theme)?;
+    let site = site::build(
+        &checked.content,
+        &checked.computed,
+        &checked.findings,
+        Some(year),
+    );
+    let files = std::sync::Mutex::new(std::collections::BTreeMap::new());
+    render::render(&site, &theme, |path, bytes| {
+        files
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(path.to_string(), bytes.to_vec());
+        Ok(())
+    })
+    .map_err(|e| match e {
+        render::RenderError::Template(t) => BuildError::Theme(t),
+        render::RenderError::Output(o) => BuildError::Write(write::WriteError(o)),
+    })?;
+    let files = files.into_inner().unwrap_or_else(|p| p.into_inner());
+    let digest = manifest::content_digest(&checked.content);
+    let bytes = write::tar_gz(&format!("snapshot-{year}"), files, &digest, mtime)
+        .map_err(BuildError::Write)?;
+    Ok(Archive {
+        files: bytes.1,
+        bytes: bytes.0,
+        records: records.len(),
+    })
+}
+
 /// Builds the site: content → output, atomically.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     write::check_output_dir(&opts.output, &[&opts.content, &opts.theme])
         .map_err(BuildError::Write)?;
+    if !opts.clean {
+        let foreign = write::foreign_files(&opts.output).map_err(BuildError::Write)?;
+        if !foreign.is_empty() {
+            let shown: Vec<_> = foreign.iter().take(10).map(|f| format!("  {f}")).collect();
+            return Err(BuildError::Write(write::WriteError(format!(
+                "输出目录 {} 中有 {} 个文件不是 gongkai 生成的（不在其 manifest.json 中），构建会替换整个目录，为免误删已停止。请移走这些文件，或用 --clean 确认替换。\n(the output folder holds {} files gongkai did not write; move them away or pass --clean)\n{}{}",
+                opts.output.display(),
+                foreign.len(),
+                foreign.len(),
+                shown.join("\n"),
+                if foreign.len() > 10 { "\n  …" } else { "" }
+            ))));
+        }
+    }
     let mut timings = Timings::default();
     let checked = load_and_check(&opts.content, &mut timings)?;
     let theme = timings
         .time("theme", || render::Theme::load(Some(&opts.theme)))
         .map_err(BuildError::Theme)?;
     let site = timings.time("site", || {
-        site::build(&checked.content, &checked.computed, &checked.findings)
+        site::build(&checked.content, &checked.computed, &checked.findings, None)
     });
     let staging = write::Staging::create(&opts.output).map_err(BuildError::Write)?;
     timings
@@ -164,8 +249,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
             render::RenderError::Template(t) => BuildError::Theme(t),
             render::RenderError::Output(o) => BuildError::Write(write::WriteError(o)),
         })?;
+    let digest = manifest::content_digest(&checked.content);
     let (count, bytes) = timings
-        .time("swap", || staging.commit())
+        .time("swap", || staging.commit(&digest))
         .map_err(BuildError::Write)?;
     Ok(BuildReport {
         records: checked

@@ -45,8 +45,8 @@ pub fn load(root: &Path) -> Result<Content, Diagnostics> {
 
     // Parse every file in parallel; results keep the walk's (sorted) order.
     let site = match site_file {
-        Some(p) => read_and_parse::<SiteConfig>(root, &p).map(|(_, s)| s),
-        None => Ok(SiteConfig::default()),
+        Some(p) => read_and_parse::<SiteConfig>(root, &p).map(|(src, s)| (Some(src), s)),
+        None => Ok((None, SiteConfig::default())),
     };
     let parsed: Vec<ParseResult> = found
         .par_iter()
@@ -138,8 +138,10 @@ pub fn load(root: &Path) -> Result<Content, Diagnostics> {
     }
 
     if diags.is_empty() {
+        let (site_source, site) = site.unwrap_or_default();
         Ok(Content {
-            site: site.unwrap_or_default(),
+            site,
+            site_source,
             departments,
             root: root.to_path_buf(),
         })

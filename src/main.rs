@@ -38,6 +38,30 @@ enum Command {
         /// 打印各阶段耗时 (print the time of each stage)
         #[arg(long)]
         timings: bool,
+        /// 输出目录中有非 gongkai 生成的文件时仍然替换 (replace the output folder even if it holds files gongkai did not write)
+        #[arg(long)]
+        clean: bool,
+    },
+    /// 校验：按 manifest.json 逐一核对已发布目录中的文件 (check a published folder against its manifest)
+    Verify {
+        /// 已发布的网站目录 (the published folder)
+        #[arg(default_value = "output")]
+        dir: PathBuf,
+    },
+    /// 归档：把某一年度生成为可离线浏览、可复现的 .tar.gz 快照 (write a reproducible snapshot of one year)
+    Archive {
+        /// 年度 (fiscal year)
+        #[arg(long)]
+        year: i32,
+        /// 归档文件（默认 snapshot-<年度>.tar.gz） (archive file)
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// 内容目录 (content folder)
+        #[arg(long, default_value = "content")]
+        content: PathBuf,
+        /// 主题目录 (theme folder)
+        #[arg(long, default_value = "themes/default")]
+        theme: PathBuf,
     },
     /// 打印 PDF：用 Chromium 把已生成网站的每个公开文件页打印为 A4 PDF (print record pages to PDF)
     Pdf {
@@ -77,7 +101,15 @@ fn main() -> ExitCode {
             theme,
             strict,
             timings,
-        } => build(content, output, theme, strict, timings),
+            clean,
+        } => build(content, output, theme, strict, timings, clean),
+        Command::Verify { dir } => verify(dir),
+        Command::Archive {
+            year,
+            out,
+            content,
+            theme,
+        } => archive(year, out, content, theme),
         Command::Check { content, format } => check(content, format),
         Command::Pdf {
             output,
@@ -101,6 +133,7 @@ fn build(
     theme: PathBuf,
     strict: bool,
     show_timings: bool,
+    clean: bool,
 ) -> ExitCode {
     let start = Instant::now();
     if strict {
@@ -127,6 +160,7 @@ fn build(
         content,
         theme,
         output: output.clone(),
+        clean,
     };
     match gongkai::build(&opts) {
         Ok(r) => {
@@ -153,6 +187,63 @@ fn build(
         }
         Err(e) => fail(&e),
     }
+}
+
+fn verify(dir: PathBuf) -> ExitCode {
+    match gongkai::manifest::verify(&dir) {
+        Ok(r) => {
+            for f in &r.changed {
+                println!("已改动 (changed)  {f}");
+            }
+            for f in &r.missing {
+                println!("缺失 (missing)    {f}");
+            }
+            for f in &r.extra {
+                println!("多出 (extra)      {f}");
+            }
+            if r.ok() {
+                println!(
+                    "{} 与 manifest.json 一致：{} 个文件均未改动 (all files match)",
+                    dir.display(),
+                    r.checked
+                );
+                ExitCode::SUCCESS
+            } else {
+                println!(
+                    "{} 与 manifest.json 不一致：{} 个改动、{} 个缺失、{} 个多出 (does not match its manifest)",
+                    dir.display(),
+                    r.changed.len(),
+                    r.missing.len(),
+                    r.extra.len()
+                );
+                ExitCode::from(1)
+            }
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn archive(year: i32, out: Option<PathBuf>, content: PathBuf, theme: PathBuf) -> ExitCode {
+    let out = out.unwrap_or_else(|| PathBuf::from(format!("snapshot-{year}.tar.gz")));
+    let a = match gongkai::archive(&content, &theme, year) {
+        Ok(a) => a,
+        Err(e) => return fail(&e),
+    };
+    if let Err(e) = gongkai::write::file_atomic(&out, &a.bytes) {
+        eprintln!("{e}");
+        return ExitCode::from(1);
+    }
+    println!(
+        "已归档 {year} 年度：{} 份公开文件、{} 个文件（{:.1} MB）→ {}",
+        a.records,
+        a.files,
+        a.bytes.len() as f64 / 1_048_576.0,
+        out.display()
+    );
+    ExitCode::SUCCESS
 }
 
 fn check(content: PathBuf, format: Format) -> ExitCode {
@@ -245,6 +336,10 @@ fn pdf(output: PathBuf, chrome: Option<PathBuf>, jobs: Option<usize>) -> ExitCod
     };
     match run() {
         Ok(done) => {
+            if let Err(e) = gongkai::manifest::refresh(&output) {
+                eprintln!("{e}");
+                return ExitCode::from(1);
+            }
             let bytes: u64 = done.iter().map(|p| p.bytes).sum();
             println!(
                 "已打印 {} 份 PDF（共 {:.1} MB），用时 {:.1} 秒",

@@ -65,6 +65,8 @@ impl SourceFile {
 pub struct Content {
     /// `site.toml`.
     pub site: SiteConfig,
+    /// `site.toml`'s text (absent when the folder has none).
+    pub site_source: Option<Arc<SourceFile>>,
     /// Departments, sorted by slug.
     pub departments: Vec<Department>,
     /// The content folder (for messages only).

@@ -1,11 +1,17 @@
 //! Stage 7, write: the only code that writes the output folder. The whole site is written
 //! into a fresh folder beside the output and swapped in only when complete, so a failed or
-//! interrupted build leaves the previous output as it was.
+//! interrupted build leaves the previous output as it was. On Linux the swap is one
+//! `renameat2(RENAME_EXCHANGE)`: at every instant the output path holds either the whole
+//! previous tree or the whole new one, even under `kill -9`.
+//!
+//! Every file written is listed with its size and SHA-256 in `manifest.json` at the
+//! output root (see `crate::manifest`).
 
+use crate::manifest::{Manifest, ManifestEntry};
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 /// Why the output could not be written.
 #[derive(Debug)]
@@ -50,8 +56,61 @@ pub fn check_output_dir(output: &Path, protected: &[&Path]) -> Result<(), WriteE
                 p.display()
             )));
         }
+        if out.starts_with(&p) {
+            return Err(err(format!(
+                "输出目录 {} 位于 {} 之内，请放到它外面 (the output folder is inside {}; choose one outside it)",
+                out.display(),
+                p.display(),
+                p.display()
+            )));
+        }
     }
     Ok(())
+}
+
+/// Files in an existing output folder that gongkai did not write (not listed in its
+/// `manifest.json`), sorted. A build replaces the whole folder, so it refuses to run
+/// while there are any, unless told to (`build --clean`).
+pub fn foreign_files(output: &Path) -> Result<Vec<String>, WriteError> {
+    if !output.exists() {
+        return Ok(Vec::new());
+    }
+    if !output.is_dir() {
+        return Err(err(format!(
+            "输出路径 {} 已存在且不是目录 (the output path exists and is not a folder)",
+            output.display()
+        )));
+    }
+    let listed: std::collections::BTreeSet<String> = match Manifest::read(output) {
+        Ok(m) => m.files.into_iter().map(|f| f.path).collect(),
+        Err(_) => Default::default(),
+    };
+    let mut foreign = Vec::new();
+    for entry in walkdir::WalkDir::new(output).sort_by_file_name() {
+        let entry = entry.map_err(|e| {
+            err(format!(
+                "无法读取输出目录 (cannot read the output folder): {e}"
+            ))
+        })?;
+        if entry.file_type().is_dir() {
+            continue;
+        }
+        let rel = relative(output, entry.path());
+        if rel != crate::manifest::FILE && !listed.contains(&rel) {
+            foreign.push(rel);
+        }
+    }
+    Ok(foreign)
+}
+
+/// `path` relative to `root`, `/`-separated.
+pub fn relative(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// An absolute, lexically normalised path (no filesystem access needed).
@@ -86,8 +145,7 @@ fn safe_relative(path: &str) -> bool {
 pub struct Staging {
     dir: PathBuf,
     out: PathBuf,
-    files: AtomicUsize,
-    bytes: AtomicU64,
+    files: Mutex<Vec<ManifestEntry>>,
     committed: bool,
 }
 
@@ -109,6 +167,7 @@ impl Staging {
                 parent.display()
             ))
         })?;
+        remove_leftovers(&parent, &name);
         let dir = parent.join(format!(".{name}.new-{}", std::process::id()));
         if dir.exists() {
             fs::remove_dir_all(&dir)
@@ -119,8 +178,7 @@ impl Staging {
         Ok(Staging {
             dir,
             out,
-            files: AtomicUsize::new(0),
-            bytes: AtomicU64::new(0),
+            files: Mutex::new(Vec::new()),
             committed: false,
         })
     }
@@ -146,13 +204,32 @@ impl Staging {
                 "写入失败，原输出保持不变 (write failed; the previous output is untouched): {path}: {e}"
             ))
         })?;
-        self.files.fetch_add(1, Ordering::Relaxed);
-        self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        let entry = ManifestEntry {
+            path: path.to_string(),
+            size: bytes.len() as u64,
+            sha256: crate::manifest::sha256_hex(bytes),
+        };
+        self.files
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(entry);
         Ok(())
     }
 
-    /// Swaps the new tree in. Returns the number of files and bytes written.
-    pub fn commit(mut self) -> Result<(usize, u64), WriteError> {
+    /// Writes `manifest.json` (every file with its size and SHA-256, the gongkai version
+    /// and the content's digest) and swaps the new tree in. Returns the number of files
+    /// and bytes written.
+    pub fn commit(mut self, content_sha256: &str) -> Result<(usize, u64), WriteError> {
+        let mut files = std::mem::take(&mut *self.files.lock().unwrap_or_else(|p| p.into_inner()));
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        let (count, bytes) = (files.len(), files.iter().map(|f| f.size).sum());
+        let manifest = Manifest::new(content_sha256, files);
+        fs::write(self.dir.join(crate::manifest::FILE), manifest.to_bytes()).map_err(|e| {
+            err(format!(
+                "写入失败，原输出保持不变 (write failed; the previous output is untouched): {}: {e}",
+                crate::manifest::FILE
+            ))
+        })?;
         swap(&self.dir, &self.out).map_err(|e| {
             err(format!(
                 "无法替换输出目录 {} (could not swap the output folder): {e}",
@@ -160,10 +237,7 @@ impl Staging {
             ))
         })?;
         self.committed = true;
-        Ok((
-            self.files.load(Ordering::Relaxed),
-            self.bytes.load(Ordering::Relaxed),
-        ))
+        Ok((count, bytes))
     }
 }
 
@@ -175,11 +249,123 @@ impl Drop for Staging {
     }
 }
 
-/// Replaces `out` by `staging`: the old tree is moved aside, the new one renamed into
-/// place (an atomic rename on one filesystem), then the old one removed.
+/// Seconds since 1970 of midnight China Standard Time (UTC+8) on `YYYY-MM-DD`.
+pub fn epoch_seconds_cst(date: &str) -> Option<u64> {
+    let mut it = date.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    let (y, m, d) = (it.next()??, it.next()??, it.next()??);
+    // Days from civil (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    u64::try_from(days * 86_400 - 8 * 3_600).ok()
+}
+
+/// A deterministic `.tar.gz` of `files` under `top/`, with its `manifest.json`: entries in
+/// path order, owner 0, mode 0644, every timestamp `mtime`, gzip header without a time.
+/// Returns the bytes and the number of files.
+pub fn tar_gz(
+    top: &str,
+    mut files: std::collections::BTreeMap<String, Vec<u8>>,
+    content_sha256: &str,
+    mtime: u64,
+) -> Result<(Vec<u8>, usize), WriteError> {
+    if let Some(bad) = files.keys().find(|p| !safe_relative(p)) {
+        return Err(err(format!(
+            "不安全的输出路径 (unsafe output path) {bad:?}"
+        )));
+    }
+    let entries = files
+        .iter()
+        .map(|(path, bytes)| ManifestEntry {
+            path: path.clone(),
+            size: bytes.len() as u64,
+            sha256: crate::manifest::sha256_hex(bytes),
+        })
+        .collect();
+    files.insert(
+        crate::manifest::FILE.to_string(),
+        Manifest::new(content_sha256, entries).to_bytes(),
+    );
+    let gz = flate2::GzBuilder::new()
+        .mtime(0)
+        .write(Vec::new(), flate2::Compression::default());
+    let mut tar = tar::Builder::new(gz);
+    tar.mode(tar::HeaderMode::Deterministic);
+    let fail = |e: io::Error| err(format!("无法生成归档 (cannot write the archive): {e}"));
+    for (path, bytes) in &files {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(bytes.len() as u64);
+        h.set_mode(0o644);
+        h.set_uid(0);
+        h.set_gid(0);
+        h.set_mtime(mtime);
+        h.set_entry_type(tar::EntryType::Regular);
+        tar.append_data(&mut h, format!("{top}/{path}"), bytes.as_slice())
+            .map_err(fail)?;
+    }
+    let gz = tar.into_inner().map_err(fail)?;
+    let bytes = gz.finish().map_err(fail)?;
+    Ok((bytes, files.len()))
+}
+
+/// Writes one file atomically (a temporary file beside it, then a rename).
+pub fn file_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    let write = || -> io::Result<()> {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)
+    };
+    write().map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        err(format!("无法写入 {} (cannot write): {e}", path.display()))
+    })
+}
+
+/// Removes what interrupted builds left beside the output (`.<name>.new-<pid>`,
+/// `.<name>.old-<pid>`) when their process is gone.
+fn remove_leftovers(parent: &Path, name: &str) {
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let file = e.file_name().to_string_lossy().to_string();
+        let Some(rest) = file
+            .strip_prefix(&format!(".{name}.new-"))
+            .or_else(|| file.strip_prefix(&format!(".{name}.old-")))
+        else {
+            continue;
+        };
+        let alive = rest
+            .parse::<u32>()
+            .is_ok_and(|pid| Path::new(&format!("/proc/{pid}")).exists());
+        if !alive || rest == std::process::id().to_string() {
+            let _ = fs::remove_dir_all(e.path());
+        }
+    }
+}
+
+/// Replaces `out` by `staging`. On Linux the two trees are exchanged in one atomic
+/// `renameat2(RENAME_EXCHANGE)` and the old one (now at `staging`) is removed; elsewhere
+/// the old tree is moved aside, the new one renamed into place, the old one removed.
 fn swap(staging: &Path, out: &Path) -> io::Result<()> {
     if !out.exists() {
         return fs::rename(staging, out);
+    }
+    #[cfg(target_os = "linux")]
+    {
+        if exchange(staging, out).is_ok() {
+            return fs::remove_dir_all(staging);
+        }
     }
     let old = out.with_file_name(format!(
         ".{}.old-{}",
@@ -199,6 +385,31 @@ fn swap(staging: &Path, out: &Path) -> io::Result<()> {
     fs::remove_dir_all(&old)
 }
 
+/// Atomically exchanges two paths (Linux `renameat2` with `RENAME_EXCHANGE`).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let ca = CString::new(a.as_os_str().as_bytes())?;
+    let cb = CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: both pointers are valid NUL-terminated strings for the call's duration;
+    // renameat2 has no other preconditions.
+    let r = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            ca.as_ptr(),
+            libc::AT_FDCWD,
+            cb.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,6 +420,14 @@ mod tests {
         assert!(check_output_dir(Path::new("site"), &[Path::new("site/content")]).is_err());
         assert!(check_output_dir(Path::new("site/content"), &[Path::new("site/content")]).is_err());
         assert!(check_output_dir(Path::new("output"), &[Path::new("content")]).is_ok());
+    }
+
+    #[test]
+    fn epoch_of_dates() {
+        assert_eq!(epoch_seconds_cst("1970-01-01"), None);
+        assert_eq!(epoch_seconds_cst("1970-01-02"), Some(86_400 - 28_800));
+        assert_eq!(epoch_seconds_cst("2024-06-01"), Some(1_717_171_200));
+        assert_eq!(epoch_seconds_cst("x"), None);
     }
 
     #[test]

@@ -102,6 +102,7 @@ fn department_and_year_charts_across_years() {
         content: Path::new("tests/fixtures/valid/trends").to_path_buf(),
         theme: common::root().join("themes/default"),
         output: dir.clone(),
+        clean: false,
     })
     .unwrap_or_else(|e| panic!("{e}"));
     let dept = std::fs::read_to_string(dir.join("demo/index.html")).unwrap();

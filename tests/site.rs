@@ -3,9 +3,9 @@
 //! link resolving offline, and byte-identical rebuilds.
 
 mod common;
-use common::{built, page, root, text};
+use common::{built, html_files, page, root, text};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const RECORD_PAGES: [&str; 5] = [
     "xiangxi-xfj/2023/index.html",
@@ -71,77 +71,9 @@ fn blanks_are_dashes_read_as_not_reported() {
     assert!(html.contains(r#"<span aria-hidden="true">—</span><span class="sr">未填报</span>"#));
 }
 
-fn html_files(dir: &Path) -> Vec<PathBuf> {
-    walkdir::WalkDir::new(dir)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.path().extension().is_some_and(|x| x == "html"))
-        .map(|e| e.into_path())
-        .collect()
-}
-
-fn attr_values<'a>(html: &'a str, attr: &str) -> Vec<&'a str> {
-    let pat = format!("{attr}=\"");
-    html.match_indices(&pat)
-        .filter_map(|(i, _)| {
-            let rest = &html[i + pat.len()..];
-            rest.find('"').map(|e| &rest[..e])
-        })
-        .collect()
-}
-
 #[test]
 fn every_link_resolves_offline_and_nothing_loads_from_another_host() {
-    let out = built();
-    let mut ids: BTreeMap<PathBuf, String> = BTreeMap::new();
-    for f in html_files(out) {
-        ids.insert(f.clone(), std::fs::read_to_string(&f).unwrap());
-    }
-    let mut checked = 0;
-    for (file, html) in &ids {
-        for v in attr_values(html, "href")
-            .into_iter()
-            .chain(attr_values(html, "src"))
-        {
-            assert!(
-                !v.starts_with("http:") && !v.starts_with("https:") && !v.starts_with("//"),
-                "{}: external {v}",
-                file.display()
-            );
-            if v.starts_with("mailto:") {
-                continue;
-            }
-            let (path, frag) = v.split_once('#').map_or((v, None), |(p, f)| (p, Some(f)));
-            let target = if path.is_empty() {
-                file.clone()
-            } else {
-                file.parent().unwrap().join(path)
-            };
-            let target = target
-                .canonicalize()
-                .unwrap_or_else(|_| panic!("{}: broken link {v}", file.display()));
-            assert!(
-                target.starts_with(out.canonicalize().unwrap()),
-                "{}: link leaves the site: {v}",
-                file.display()
-            );
-            assert!(
-                target.is_file(),
-                "{}: link to a folder (file:// needs index.html): {v}",
-                file.display()
-            );
-            if let Some(frag) = frag {
-                let t = std::fs::read_to_string(&target).unwrap();
-                assert!(
-                    t.contains(&format!("id=\"{frag}\"")),
-                    "{}: missing anchor {v}",
-                    file.display()
-                );
-            }
-            checked += 1;
-        }
-    }
+    let checked = common::check_links(built(), None);
     assert!(checked > 50, "links checked: {checked}");
 }
 
@@ -222,6 +154,7 @@ fn a_failed_build_leaves_the_previous_output_untouched() {
         content: bad,
         theme: root().join("themes/default"),
         output: out.clone(),
+        clean: false,
     });
     assert!(r.is_err());
     assert_eq!(tree(&out), before);

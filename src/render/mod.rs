@@ -4,7 +4,9 @@
 //! to http, https, mailto and relative URLs.
 
 mod chart;
+pub mod data;
 mod html;
+pub mod xml;
 
 use crate::site::{Page, PageSpec, Site, View};
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
@@ -13,7 +15,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 /// The default theme's templates and static files, embedded.
-const EMBEDDED: [(&str, &str); 7] = [
+const EMBEDDED: [(&str, &str); 9] = [
     (
         "templates/base.html",
         include_str!("../../themes/default/templates/base.html"),
@@ -37,6 +39,14 @@ const EMBEDDED: [(&str, &str); 7] = [
     (
         "templates/checks.html",
         include_str!("../../themes/default/templates/checks.html"),
+    ),
+    (
+        "templates/other-years.html",
+        include_str!("../../themes/default/templates/other-years.html"),
+    ),
+    (
+        "templates/data.html",
+        include_str!("../../themes/default/templates/data.html"),
     ),
     (
         "static/assets/style.css",
@@ -242,31 +252,72 @@ pub enum RenderError {
 }
 
 /// Renders every page in parallel and hands each file to `sink` as soon as it is ready
-/// (nothing accumulates in memory), then the theme's static files. Template errors of
-/// all pages are reported together.
+/// (nothing accumulates in memory but the data package's rows): each record page with its
+/// `data.json` and CSV files, then the data package, the sitemap and feed (when the site
+/// has a `base_url`), then the theme's static files. Template errors of all pages are
+/// reported together.
 pub fn render<F>(site: &Site, theme: &Theme, sink: F) -> Result<(), RenderError>
 where
     F: Fn(&str, &[u8]) -> Result<(), String> + Sync,
 {
     let tera = theme.tera().map_err(RenderError::Template)?;
-    let results: Vec<Result<(), RenderError>> = site
+    let template = |e: String| RenderError::Template(ThemeError(e));
+    let results: Vec<Result<Option<Vec<Vec<u8>>>, RenderError>> = site
         .pages
         .par_iter()
-        .map(|spec| {
-            let bytes = match spec {
-                PageSpec::Ready(p) => render_page(&tera, p),
-                PageSpec::Record { path, chrome, d, r } => {
-                    render_page(&tera, &site.record_page(path, chrome, *d, *r))
-                }
+        .map(|spec| match spec {
+            PageSpec::Ready(p) => {
+                let bytes = render_page(&tera, p).map_err(template)?;
+                sink(&p.path, &bytes).map_err(RenderError::Output)?;
+                Ok(None)
             }
-            .map_err(|e| RenderError::Template(ThemeError(e)))?;
-            sink(spec.path(), &bytes).map_err(RenderError::Output)
+            PageSpec::Record { path, chrome, d, r } => {
+                let tables = site.record_data(*d, *r);
+                let page = site.record_page(path, chrome, *d, *r, &tables);
+                let bytes = render_page(&tera, &page).map_err(template)?;
+                sink(path, &bytes).map_err(RenderError::Output)?;
+                let (dept, rec) = site.record_of(*d, *r);
+                let title = crate::site::record_title(dept, rec);
+                let name = crate::site::dept_name(dept);
+                let meta = data::RecordMeta {
+                    department: &dept.slug,
+                    department_name: &name,
+                    year: rec.year,
+                    record: match rec.kind {
+                        crate::model::RecordKind::Evaluation => "evaluation",
+                        crate::model::RecordKind::Targets => "targets",
+                    },
+                    title: &title,
+                    date: match &page.view {
+                        View::Record(v) => v.meta_date.as_deref(),
+                        _ => None,
+                    },
+                    source: &rec.source.path,
+                };
+                let dir = path.strip_suffix("index.html").unwrap_or_default();
+                let rounding = match site.rounding(*d, *r) {
+                    crate::model::Rounding::HalfUp => "half-up",
+                    crate::model::Rounding::HalfEven => "half-even",
+                };
+                sink(
+                    &format!("{dir}data.json"),
+                    &data::record_json(&meta, rounding, &tables),
+                )
+                .map_err(RenderError::Output)?;
+                for t in &tables.tables {
+                    sink(&format!("{dir}{}.csv", t.def.name), &data::record_csv(t))
+                        .map_err(RenderError::Output)?;
+                }
+                Ok(Some(data::package_rows(&meta, &tables)))
+            }
         })
         .collect();
     let mut template_errors = Vec::new();
+    let mut package: Vec<Vec<Vec<u8>>> = Vec::new();
     for r in results {
         match r {
-            Ok(()) => {}
+            Ok(Some(rows)) => package.push(rows),
+            Ok(None) => {}
             Err(RenderError::Output(e)) => return Err(RenderError::Output(e)),
             Err(RenderError::Template(e)) => template_errors.push(e.0),
         }
@@ -275,6 +326,27 @@ where
         return Err(RenderError::Template(ThemeError(
             template_errors.join("\n"),
         )));
+    }
+    let mut files = Vec::new();
+    for (i, t) in crate::site::data::TABLES.iter().enumerate() {
+        let csv = data::package_csv(i, package.iter().map(|rows| rows[i].as_slice()));
+        files.push(data::PackageFile {
+            table: i,
+            bytes: csv.len(),
+            sha256: crate::manifest::sha256_hex(&csv),
+        });
+        sink(&format!("data/{}.csv", t.name), &csv).map_err(RenderError::Output)?;
+    }
+    drop(package);
+    let s = &site.config().site;
+    sink(
+        "data/datapackage.json",
+        &data::datapackage_json(&s.title, s.description.as_deref(), site.years, &files),
+    )
+    .map_err(RenderError::Output)?;
+    if let Some(feed) = &site.feed {
+        sink("sitemap.xml", &xml::sitemap(feed)).map_err(RenderError::Output)?;
+        sink("atom.xml", &xml::atom(feed)).map_err(RenderError::Output)?;
     }
     for (path, bytes) in &theme.statics {
         sink(path, bytes).map_err(RenderError::Output)?;

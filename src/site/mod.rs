@@ -13,6 +13,7 @@
 //! Every link is relative (built from the page's depth), so the output works from disk.
 
 pub mod chart;
+pub mod data;
 pub mod record;
 pub mod table;
 pub mod trends;
@@ -84,6 +85,29 @@ pub enum View {
     Record(Box<RecordView>),
     /// 核对情况.
     Findings(FindingsView),
+    /// 开放数据.
+    Data(DataView),
+    /// A yearly snapshot's note on the years it leaves out.
+    OtherYears(OtherYearsView),
+}
+
+/// A yearly snapshot's note on the years it leaves out.
+#[derive(Debug, Serialize)]
+pub struct OtherYearsView {
+    /// The snapshot's year.
+    pub year: i32,
+}
+
+/// 开放数据: what the data package holds, column by column (the documented mapping from
+/// a record CSV's Chinese headers to the package's machine names).
+#[derive(Debug, Serialize)]
+pub struct DataView {
+    /// Every table.
+    pub tables: &'static [data::TableDef],
+    /// The columns every package table starts with.
+    pub key_columns: &'static [data::Column],
+    /// First and last fiscal year.
+    pub years: Option<(i32, i32)>,
 }
 
 /// A department's latest disclosure, for lists.
@@ -223,6 +247,50 @@ pub struct Site<'a> {
     computed: &'a Computed,
     by_record: BTreeMap<RecordKey, Vec<(usize, &'a Finding)>>,
     show_notes: bool,
+    /// First and last fiscal year with records.
+    pub years: Option<(i32, i32)>,
+    /// Sitemap and feed, when the site has a `base_url`.
+    pub feed: Option<Feed>,
+}
+
+/// What `sitemap.xml` and `atom.xml` list (only when `base_url` is set: both need
+/// absolute addresses).
+#[derive(Debug)]
+pub struct Feed {
+    /// Site address, ending in `/`.
+    pub base_url: String,
+    /// Site title.
+    pub title: String,
+    /// Every page: path and, for a record, its date (YYYY-MM-DD).
+    pub pages: Vec<(String, Option<String>)>,
+    /// Dated disclosures, newest first.
+    pub entries: Vec<FeedEntry>,
+}
+
+/// A disclosure in the feed.
+#[derive(Debug)]
+pub struct FeedEntry {
+    /// Document title.
+    pub title: String,
+    /// Department name.
+    pub department: String,
+    /// Page path.
+    pub path: String,
+    /// Publication date from the content (公开日期, else 报告日期), YYYY-MM-DD.
+    pub date: String,
+}
+
+/// A record's publication date (公开日期, else 报告日期) as YYYY-MM-DD.
+pub fn publication_date(rec: &Record) -> Option<String> {
+    let (published, date) = match &rec.body {
+        RecordBody::Evaluation(e) => (&e.published, &e.date),
+        RecordBody::Targets(t) => (&t.published, &t.date),
+    };
+    published
+        .iter()
+        .chain(date)
+        .find_map(|d| d.date)
+        .map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}"))
 }
 
 /// A page: built already (the few index pages), or a record page built when it is
@@ -255,24 +323,77 @@ impl PageSpec {
 }
 
 impl Site<'_> {
-    /// Builds the view of a record page.
-    pub fn record_page(&self, path: &str, chrome: &Chrome, d: usize, r: usize) -> Page {
+    fn record_findings(&self, d: usize, r: usize) -> &[(usize, &Finding)] {
         let dept = &self.content.departments[d];
         let rec = &dept.records[r];
-        let figs = self.computed.record(d, r);
-        let rounding = figs
+        if !self.show_notes {
+            return &[];
+        }
+        self.by_record
+            .get(&(dept.slug.clone(), rec.year, rec.kind))
+            .map_or(&[], |v| v.as_slice())
+    }
+
+    /// The content the site is built from.
+    pub fn config(&self) -> &Content {
+        self.content
+    }
+
+    /// Display rounding of record `r` of department `d`.
+    pub fn rounding(&self, d: usize, r: usize) -> Rounding {
+        self.computed
+            .record(d, r)
             .scheme
             .as_ref()
-            .map_or(Rounding::HalfUp, |s| s.rounding);
-        let empty = Vec::new();
-        let notes = if self.show_notes {
-            self.by_record
-                .get(&(dept.slug.clone(), rec.year, rec.kind))
-                .unwrap_or(&empty)
-        } else {
-            &empty
-        };
-        let view = record::build(self.content, dept, rec, figs, notes, rounding);
+            .map_or(Rounding::HalfUp, |s| s.rounding)
+    }
+
+    /// The data tables of record `r` of department `d` (what its `data.json` and CSV
+    /// files hold).
+    pub fn record_data(&self, d: usize, r: usize) -> data::RecordData {
+        let rec = &self.content.departments[d].records[r];
+        data::record(
+            rec,
+            self.computed.record(d, r),
+            self.record_findings(d, r),
+            self.rounding(d, r),
+        )
+    }
+
+    /// The department and record of a record page.
+    pub fn record_of(&self, d: usize, r: usize) -> (&Department, &Record) {
+        let dept = &self.content.departments[d];
+        (dept, &dept.records[r])
+    }
+
+    /// Builds the view of a record page; `data` gives its download links.
+    pub fn record_page(
+        &self,
+        path: &str,
+        chrome: &Chrome,
+        d: usize,
+        r: usize,
+        data: &data::RecordData,
+    ) -> Page {
+        let (dept, rec) = self.record_of(d, r);
+        let figs = self.computed.record(d, r);
+        let mut view = record::build(
+            self.content,
+            dept,
+            rec,
+            figs,
+            self.record_findings(d, r),
+            self.rounding(d, r),
+        );
+        view.downloads = std::iter::once(Link {
+            text: "全部数据（JSON）".to_string(),
+            href: "data.json".to_string(),
+        })
+        .chain(data.tables.iter().map(|t| Link {
+            text: format!("{}（CSV）", t.def.title),
+            href: format!("{}.csv", t.def.name),
+        }))
+        .collect();
         Page {
             path: path.to_string(),
             template: "record.html",
@@ -321,12 +442,36 @@ pub fn record_title(d: &Department, r: &Record) -> String {
 /// A record's identity: department slug, year, kind.
 type RecordKey = (String, i32, RecordKind);
 
-/// Builds every page of the site.
+/// Page of a year snapshot that stands for the years it leaves out (when the site has
+/// no `base_url` to link them to).
+pub const OTHER_YEARS: &str = "other-years.html";
+
+/// Builds every page of the site; with `scope`, only that year's (a yearly snapshot for
+/// `gongkai archive`): links to other years then go to the live site at `base_url`, or
+/// to a page saying the year is not in the snapshot.
 pub fn build<'a>(
     content: &'a Content,
     computed: &'a Computed,
     findings: &'a [Finding],
+    scope: Option<i32>,
 ) -> Site<'a> {
+    let in_scope = |year: i32| scope.is_none_or(|y| y == year);
+    let base_url = content
+        .site
+        .base_url
+        .trim()
+        .trim_end_matches('/')
+        .to_string();
+    // A link from the page at `from` to the page at `to` (both from the site root).
+    let link_to = |from: &str, to: &str, year: i32| -> String {
+        if in_scope(year) {
+            format!("{}{to}", root_of(from))
+        } else if base_url.is_empty() {
+            format!("{}{OTHER_YEARS}", root_of(from))
+        } else {
+            format!("{base_url}/{to}")
+        }
+    };
     let site_title = content.site.title.clone();
     let lang = content.site.language.clone();
     let show_notes = content.site.findings == FindingsMode::Show;
@@ -349,7 +494,11 @@ pub fn build<'a>(
     };
     // Findings numbered once, site-wide, for anchors; grouped per record.
     let mut by_record: BTreeMap<RecordKey, Vec<(usize, &Finding)>> = BTreeMap::new();
-    for (i, f) in findings.iter().enumerate() {
+    for (i, f) in findings
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| in_scope(f.year))
+    {
         by_record
             .entry((f.department.clone(), f.year, f.kind))
             .or_default()
@@ -431,11 +580,11 @@ pub fn build<'a>(
             };
             entry.links.push(Link {
                 text: link_text.to_string(),
-                href: path
-                    .strip_prefix(&format!("{}/", dept.slug))
-                    .unwrap_or(&path)
-                    .to_string(),
+                href: link_to(&dept_path, &path, rec.year),
             });
+            if !in_scope(rec.year) {
+                continue;
+            }
             match rec.kind {
                 RecordKind::Evaluation => {
                     entry.summary = Some(summary.clone());
@@ -470,11 +619,15 @@ pub fn build<'a>(
         }
         if let Some(s) = timeline.values().rev().find_map(|t| t.summary.clone()) {
             latest.push(s);
-        } else if let Some(t) = timeline.values().next_back() {
+        } else if let Some(t) = timeline.values().rev().find(|t| in_scope(t.year)) {
             latest.push(Summary {
                 name: name.clone(),
                 dept_href: dept_path.clone(),
-                href: format!("{}/{}", dept.slug, t.links[0].href),
+                href: t.links[0]
+                    .href
+                    .strip_prefix("../")
+                    .unwrap_or(&t.links[0].href)
+                    .to_string(),
                 year: t.year,
                 budget: String::new(),
                 executed: String::new(),
@@ -519,14 +672,15 @@ pub fn build<'a>(
         })));
     }
 
-    let years: Vec<i32> = summaries
-        .keys()
-        .chain(targets_by_year.keys())
-        .copied()
+    let all_years: Vec<i32> = content
+        .departments
+        .iter()
+        .flat_map(|d| d.records.iter().map(|r| r.year))
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .rev()
         .collect();
+    let years: Vec<i32> = all_years.iter().copied().filter(|&y| in_scope(y)).collect();
     for &year in &years {
         let path = format!("years/{year}/index.html");
         let rows = summaries
@@ -618,11 +772,11 @@ pub fn build<'a>(
             description: content.site.description.clone(),
             latest_year: years.first().copied(),
             departments: latest,
-            years: years
+            years: all_years
                 .iter()
-                .map(|y| Link {
+                .map(|&y| Link {
                     text: format!("{y}年"),
-                    href: format!("years/{y}/index.html"),
+                    href: link_to("index.html", &format!("years/{y}/index.html"), y),
                 })
                 .collect(),
             findings: if show_notes {
@@ -632,14 +786,86 @@ pub fn build<'a>(
             },
         }),
     })));
+    let years_span = years.last().copied().zip(years.first().copied());
+    if let Some(y) = scope.filter(|_| base_url.is_empty()) {
+        pages.push(PageSpec::Ready(Box::new(Page {
+            chrome: chrome(
+                OTHER_YEARS,
+                "其他年度".to_string(),
+                vec![home_crumb.clone()],
+            ),
+            path: OTHER_YEARS.to_string(),
+            template: "other-years.html",
+            view: View::OtherYears(OtherYearsView { year: y }),
+        })));
+    }
+    pages.push(PageSpec::Ready(Box::new(Page {
+        chrome: chrome(
+            "data/index.html",
+            "开放数据".to_string(),
+            vec![home_crumb.clone()],
+        ),
+        path: "data/index.html".to_string(),
+        template: "data.html",
+        view: View::Data(DataView {
+            tables: data::TABLES,
+            key_columns: &data::KEY_COLUMNS,
+            years: years_span,
+        }),
+    })));
     pages.sort_by(|a, b| a.path().cmp(b.path()));
+    let feed = feed(content, &pages);
     Site {
+        feed,
+        years: years_span,
         pages,
         content,
         computed,
         by_record,
         show_notes,
     }
+}
+
+fn feed(content: &Content, pages: &[PageSpec]) -> Option<Feed> {
+    let base = content.site.base_url.trim();
+    if base.is_empty() {
+        return None;
+    }
+    let base_url = if base.ends_with('/') {
+        base.to_string()
+    } else {
+        format!("{base}/")
+    };
+    let date_of = |spec: &PageSpec| match spec {
+        PageSpec::Record { d, r, .. } => publication_date(&content.departments[*d].records[*r]),
+        PageSpec::Ready(_) => None,
+    };
+    let mut entries: Vec<FeedEntry> = pages
+        .iter()
+        .filter_map(|spec| match spec {
+            PageSpec::Record { path, d, r, .. } => {
+                let dept = &content.departments[*d];
+                let rec = &dept.records[*r];
+                Some(FeedEntry {
+                    title: record_title(dept, rec),
+                    department: dept_name(dept),
+                    path: path.clone(),
+                    date: publication_date(rec)?,
+                })
+            }
+            PageSpec::Ready(_) => None,
+        })
+        .collect();
+    entries.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.path.cmp(&b.path)));
+    Some(Feed {
+        base_url,
+        title: content.site.title.clone(),
+        pages: pages
+            .iter()
+            .map(|p| (p.path().to_string(), date_of(p)))
+            .collect(),
+        entries,
+    })
 }
 
 fn summary(

@@ -119,6 +119,8 @@ pub struct RecordView {
     pub findings: usize,
     /// Prior year joined for 同比.
     pub prior_year: Option<i32>,
+    /// Data downloads beside the page (data.json, one CSV per table).
+    pub downloads: Vec<super::Link>,
 }
 
 /// A unit name as shown.
@@ -265,6 +267,7 @@ pub fn build(
             .count(),
         findings: findings.len(),
         prior_year: figs.prior_year,
+        downloads: Vec::new(),
     }
 }
 
@@ -426,13 +429,13 @@ fn eval_form(ctx: &Ctx, e: &Evaluation, department: &str, year: i32) -> Vec<Bloc
         b.push(Block::Table(t));
     }
     if ctx.in_form("indicators") && !e.indicators.is_empty() {
-        b.push(Block::Table(indicator_table(
+        b.extend(indicator_blocks(
             ctx,
             "整体支出绩效指标",
             &e.indicators,
             &e.indicator_groups,
             "",
-        )));
+        ));
     }
     if ctx.in_form("score") {
         b.extend(eval_block(ctx, e, "score"));
@@ -892,13 +895,13 @@ fn eval_block(ctx: &Ctx, e: &Evaluation, key: &str) -> Vec<Block> {
             }
         }
         "indicators" if !e.indicators.is_empty() => {
-            b.push(Block::Table(indicator_table(
+            b.extend(indicator_blocks(
                 ctx,
                 "整体支出绩效指标",
                 &e.indicators,
                 &e.indicator_groups,
                 "",
-            )));
+            ));
         }
         "score" => {
             let Some(s) = &e.score else { return b };
@@ -941,6 +944,60 @@ type EconRow = (
     &'static str,
     fn(&crate::model::ByEconomic) -> Option<&crate::num::Num>,
 );
+
+/// The indicator table and, when the groups' weights or scores are checked against their
+/// indicators, a table of those checks (分组分值核对).
+fn indicator_blocks(
+    ctx: &Ctx,
+    caption: &str,
+    inds: &[Indicator],
+    groups: &[IndicatorGroup],
+    prefix: &str,
+) -> Vec<Block> {
+    let mut out = vec![Block::Table(indicator_table(
+        ctx, caption, inds, groups, prefix,
+    ))];
+    let checked: Vec<usize> = (0..groups.len())
+        .filter(|g| {
+            ["weight", "score"].iter().any(|k| {
+                ctx.f
+                    .figs
+                    .get(&format!("{prefix}indicator_groups[{g}].{k}"))
+                    .is_some_and(|f| f.published.is_some())
+            })
+        })
+        .collect();
+    if checked.is_empty() || ctx.private(&format!("{prefix}indicator_groups")) {
+        return out;
+    }
+    let mut t = TableView::new(
+        format!("{caption}：分组分值核对（各指标合计）"),
+        None,
+        &["一级指标", "二级指标", "分值", "得分"],
+    );
+    for g in checked {
+        let gr = &groups[g];
+        let cell = |k: &str| {
+            let path = format!("{prefix}indicator_groups[{g}].{k}");
+            match ctx.f.figs.get(&path) {
+                Some(f) if f.published.is_some() => ctx.f.cell(&path),
+                _ => num_cell(if k == "weight" {
+                    gr.weight.as_ref()
+                } else {
+                    gr.score.as_ref()
+                }),
+            }
+        };
+        t.row(vec![
+            Cell::head(gr.level1.clone()),
+            Cell::opt(gr.level2.as_deref()),
+            cell("weight"),
+            cell("score"),
+        ]);
+    }
+    out.push(Block::Table(t));
+    out
+}
 
 fn indicator_table(
     ctx: &Ctx,
@@ -1289,13 +1346,13 @@ fn projects(ctx: &Ctx, projects: &[Project], prefix: &str) -> Vec<Block> {
             b.push(Block::Table(t));
         }
         if !proj.indicators.is_empty() {
-            b.push(Block::Table(indicator_table(
+            b.extend(indicator_blocks(
                 ctx,
                 "绩效指标",
                 &proj.indicators,
                 &proj.indicator_groups,
                 &format!("{path}."),
-            )));
+            ));
         }
         if proj.stated_total.is_some()
             || proj.stated_grade.is_some()
@@ -1426,13 +1483,13 @@ fn targets_form(ctx: &Ctx, t: &Targets, department: &str) -> Vec<Block> {
         b.push(Block::Table(tb));
     }
     if !t.indicators.is_empty() && !ctx.private("indicators") {
-        b.push(Block::Table(indicator_table(
+        b.extend(indicator_blocks(
             ctx,
             "年度绩效指标",
             &t.indicators,
             &t.indicator_groups,
             "",
-        )));
+        ));
     }
     common_tail(ctx, &[], &t.signoffs, &t.notes, &mut b);
     b

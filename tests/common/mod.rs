@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -29,6 +30,7 @@ pub fn build_into(out: &Path) -> gongkai::BuildReport {
         content: root().join("content"),
         theme: root().join("themes/default"),
         output: out.to_path_buf(),
+        clean: false,
     };
     gongkai::build(&opts).unwrap_or_else(|e| panic!("bundled site must build:\n{e}"))
 }
@@ -55,4 +57,82 @@ pub fn text(path: &str) -> String {
         }
     }
     out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+pub fn html_files(dir: &Path) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "html"))
+        .map(|e| e.into_path())
+        .collect()
+}
+
+pub fn attr_values<'a>(html: &'a str, attr: &str) -> Vec<&'a str> {
+    let pat = format!("{attr}=\"");
+    html.match_indices(&pat)
+        .filter_map(|(i, _)| {
+            let rest = &html[i + pat.len()..];
+            rest.find('"').map(|e| &rest[..e])
+        })
+        .collect()
+}
+
+/// Checks every href/src of every page under `out`: each resolves to a file inside `out`
+/// (with its anchor), and nothing refers to another host except links starting with
+/// `allowed_host` (a site's `base_url`). Returns the number of links checked.
+pub fn check_links(out: &Path, allowed_host: Option<&str>) -> usize {
+    let mut ids: BTreeMap<PathBuf, String> = BTreeMap::new();
+    for f in html_files(out) {
+        ids.insert(f.clone(), std::fs::read_to_string(&f).unwrap());
+    }
+    let mut checked = 0;
+    for (file, html) in &ids {
+        for v in attr_values(html, "href")
+            .into_iter()
+            .chain(attr_values(html, "src"))
+        {
+            if allowed_host.is_some_and(|h| v.starts_with(h)) {
+                continue;
+            }
+            assert!(
+                !v.starts_with("http:") && !v.starts_with("https:") && !v.starts_with("//"),
+                "{}: external {v}",
+                file.display()
+            );
+            if v.starts_with("mailto:") {
+                continue;
+            }
+            let (path, frag) = v.split_once('#').map_or((v, None), |(p, f)| (p, Some(f)));
+            let target = if path.is_empty() {
+                file.clone()
+            } else {
+                file.parent().unwrap().join(path)
+            };
+            let target = target
+                .canonicalize()
+                .unwrap_or_else(|_| panic!("{}: broken link {v}", file.display()));
+            assert!(
+                target.starts_with(out.canonicalize().unwrap()),
+                "{}: link leaves the site: {v}",
+                file.display()
+            );
+            assert!(
+                target.is_file(),
+                "{}: link to a folder (file:// needs index.html): {v}",
+                file.display()
+            );
+            if let Some(frag) = frag {
+                let t = std::fs::read_to_string(&target).unwrap();
+                assert!(
+                    t.contains(&format!("id=\"{frag}\"")),
+                    "{}: missing anchor {v}",
+                    file.display()
+                );
+            }
+            checked += 1;
+        }
+    }
+    checked
 }

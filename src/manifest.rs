@@ -1,0 +1,246 @@
+//! `manifest.json`: what an archivist needs to prove a published folder unchanged years
+//! later — every file with its size and SHA-256, the gongkai version that wrote it and a
+//! digest of the content it was built from — and `verify`, which checks a folder
+//! against it.
+//!
+//! The file is JSON with one file entry per line, so that two manifests diff cleanly:
+//!
+//! ```json
+//! {"version":1,"generator":"gongkai 0.1.0","content_sha256":"…","files":[
+//! {"path":"assets/style.css","size":1234,"sha256":"…"},
+//! …
+//! ]}
+//! ```
+
+use crate::model::Content;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The manifest's file name at the output root.
+pub const FILE: &str = "manifest.json";
+
+/// One file of a published folder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestEntry {
+    /// Path relative to the folder, `/`-separated.
+    pub path: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// SHA-256, lowercase hex.
+    pub sha256: String,
+}
+
+/// A published folder's manifest.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Format version (1).
+    pub version: u32,
+    /// `gongkai <version>`.
+    pub generator: String,
+    /// SHA-256 over the content files the site was built from (see [`content_digest`]).
+    pub content_sha256: String,
+    /// Every file but the manifest itself, sorted by path.
+    pub files: Vec<ManifestEntry>,
+}
+
+/// SHA-256 of `bytes`, lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let d = Sha256::digest(bytes);
+    let mut s = String::with_capacity(64);
+    for b in d {
+        use std::fmt::Write;
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// SHA-256 over every content file as loaded (`site.toml`, each `department.toml`, each
+/// record), in path order, each as its path, a NUL, its length, a NUL and its text.
+pub fn content_digest(content: &Content) -> String {
+    let mut files: Vec<(&str, &str)> = Vec::new();
+    if let Some(s) = &content.site_source {
+        files.push((&s.path, &s.text));
+    }
+    for d in &content.departments {
+        files.push((&d.source.path, &d.source.text));
+        for r in &d.records {
+            files.push((&r.source.path, &r.source.text));
+        }
+    }
+    files.sort();
+    let mut h = Sha256::new();
+    for (path, text) in files {
+        h.update(path.as_bytes());
+        h.update([0]);
+        h.update(text.len().to_string().as_bytes());
+        h.update([0]);
+        h.update(text.as_bytes());
+    }
+    let mut s = String::with_capacity(64);
+    for b in h.finalize() {
+        use std::fmt::Write;
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+impl Manifest {
+    /// A manifest of `files` (sorted by path) written by this gongkai.
+    pub fn new(content_sha256: &str, files: Vec<ManifestEntry>) -> Manifest {
+        Manifest {
+            version: 1,
+            generator: format!("gongkai {}", env!("CARGO_PKG_VERSION")),
+            content_sha256: content_sha256.to_string(),
+            files,
+        }
+    }
+
+    /// The manifest's bytes: JSON, one file entry per line.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let head = serde_json::json!({
+            "version": self.version,
+            "generator": self.generator,
+            "content_sha256": self.content_sha256,
+        })
+        .to_string();
+        let mut s = String::with_capacity(120 * self.files.len() + 200);
+        s.push_str(head.trim_end_matches('}'));
+        s.push_str(",\"files\":[\n");
+        for (i, f) in self.files.iter().enumerate() {
+            s.push_str(&serde_json::to_string(f).unwrap_or_default());
+            s.push_str(if i + 1 < self.files.len() {
+                ",\n"
+            } else {
+                "\n"
+            });
+        }
+        s.push_str("]}\n");
+        s.into_bytes()
+    }
+
+    /// Reads `dir/manifest.json`.
+    pub fn read(dir: &Path) -> Result<Manifest, String> {
+        let path = dir.join(FILE);
+        let bytes = std::fs::read(&path)
+            .map_err(|e| format!("无法读取 {} (cannot read): {e}", path.display()))?;
+        serde_json::from_slice(&bytes).map_err(|e| {
+            format!(
+                "{} 不是有效的清单 (not a valid manifest): {e}",
+                path.display()
+            )
+        })
+    }
+}
+
+/// Re-lists every file of `dir` in its manifest, keeping the content digest: for
+/// commands that add to a built site (`gongkai pdf` adds PDFs and their links).
+pub fn refresh(dir: &Path) -> Result<(), String> {
+    let old = Manifest::read(dir)?;
+    let mut files = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry.map_err(|e| format!("无法读取 (cannot read) {}: {e}", dir.display()))?;
+        if entry.file_type().is_dir() {
+            continue;
+        }
+        let rel = crate::write::relative(dir, entry.path());
+        if rel == FILE {
+            continue;
+        }
+        let bytes = std::fs::read(entry.path()).map_err(|e| format!("{rel}: {e}"))?;
+        files.push(ManifestEntry {
+            path: rel,
+            size: bytes.len() as u64,
+            sha256: sha256_hex(&bytes),
+        });
+    }
+    let m = Manifest::new(&old.content_sha256, files);
+    crate::write::file_atomic(&dir.join(FILE), &m.to_bytes()).map_err(|e| e.0)
+}
+
+/// What `verify` found.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct VerifyReport {
+    /// Files listed and present.
+    pub checked: usize,
+    /// Files whose size or SHA-256 differ.
+    pub changed: Vec<String>,
+    /// Files listed but absent.
+    pub missing: Vec<String>,
+    /// Files present but not listed.
+    pub extra: Vec<String>,
+}
+
+impl VerifyReport {
+    /// Whether the folder matches its manifest exactly.
+    pub fn ok(&self) -> bool {
+        self.changed.is_empty() && self.missing.is_empty() && self.extra.is_empty()
+    }
+}
+
+/// Checks `dir` against its `manifest.json`: every listed file present with the same size
+/// and SHA-256, and no other file.
+pub fn verify(dir: &Path) -> Result<VerifyReport, String> {
+    let manifest = Manifest::read(dir)?;
+    let mut present: BTreeMap<String, std::path::PathBuf> = BTreeMap::new();
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry.map_err(|e| format!("无法读取 (cannot read) {}: {e}", dir.display()))?;
+        if !entry.file_type().is_dir() {
+            let rel = crate::write::relative(dir, entry.path());
+            if rel != FILE {
+                present.insert(rel, entry.into_path());
+            }
+        }
+    }
+    let mut report = VerifyReport::default();
+    for f in &manifest.files {
+        match present.remove(&f.path) {
+            None => report.missing.push(f.path.clone()),
+            Some(p) => {
+                report.checked += 1;
+                let same = std::fs::read(&p)
+                    .map(|b| b.len() as u64 == f.size && sha256_hex(&b) == f.sha256)
+                    .unwrap_or(false);
+                if !same {
+                    report.changed.push(f.path.clone());
+                }
+            }
+        }
+    }
+    report.extra = present.into_keys().collect();
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifest_round_trips_one_entry_per_line() {
+        let m = Manifest::new(
+            "ab",
+            vec![
+                ManifestEntry {
+                    path: "a.html".into(),
+                    size: 3,
+                    sha256: sha256_hex(b"abc"),
+                },
+                ManifestEntry {
+                    path: "b/c.csv".into(),
+                    size: 0,
+                    sha256: sha256_hex(b""),
+                },
+            ],
+        );
+        let bytes = m.to_bytes();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert_eq!(text.lines().count(), 4, "{text}");
+        let back: Manifest = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(back.files, m.files);
+        assert_eq!(
+            back.files[0].sha256,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

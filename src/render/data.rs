@@ -1,0 +1,326 @@
+//! Data files: a record's `data.json` and one CSV per table beside its page, and the
+//! site-wide data package (`data/datapackage.json` + one CSV per table across all
+//! records). Numbers are decimal strings exactly as `site::data` made them, never floats.
+//!
+//! A record's CSV files are for people: UTF-8 with a BOM (so Excel reads Chinese), one
+//! header row of Chinese titles with units (「预算数（万元）」), CRLF. The mapping from
+//! those titles to machine names is in `data.json`, on the site's 开放数据 page and in
+//! the data package. A text cell that a spreadsheet would run as a formula (starting
+//! with `=`, `+`, `-`, `@`) gets a leading `'`, unless it reads as a number.
+//! The package's CSV files are for tools: no BOM, the machine names as header.
+
+use crate::site::data::{Column, KEY_COLUMNS, RecordData, RecordTable, TABLES};
+use serde::Serialize;
+use serde::ser::SerializeMap;
+
+/// Who a record's data belongs to (the first columns of every package table).
+#[derive(Debug, Serialize)]
+pub struct RecordMeta<'a> {
+    /// Department slug.
+    pub department: &'a str,
+    /// Department name.
+    pub department_name: &'a str,
+    /// Fiscal year.
+    pub year: i32,
+    /// `evaluation` or `targets`.
+    pub record: &'static str,
+    /// Document title.
+    pub title: &'a str,
+    /// Report date as printed (YYYY-MM-DD when it was a date).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<&'a str>,
+    /// Content file it was built from.
+    pub source: &'a str,
+}
+
+/// Header text of a column in a record's CSV: 「预算数（万元）」.
+pub fn human_title(c: &Column) -> String {
+    match c.unit {
+        Some(u) => format!("{}（{u}）", c.title),
+        None => c.title.to_string(),
+    }
+}
+
+fn writer(buf: &mut Vec<u8>) -> csv::Writer<&mut Vec<u8>> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(buf)
+}
+
+/// A text cell a spreadsheet would evaluate as a formula is prefixed with `'`.
+fn defuse(col: &Column, v: &str) -> String {
+    let risky = v.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if col.ty == "string" && risky && crate::num::Printed::parse(v).is_none() {
+        format!("'{v}")
+    } else {
+        v.to_string()
+    }
+}
+
+/// A record's CSV file for one table.
+pub fn record_csv(t: &RecordTable) -> Vec<u8> {
+    let mut buf = b"\xEF\xBB\xBF".to_vec();
+    {
+        let mut w = writer(&mut buf);
+        // Writing to a Vec cannot fail.
+        let _ = w.write_record(t.def.columns.iter().map(human_title));
+        for row in &t.rows {
+            let _ = w.write_record(
+                row.iter()
+                    .zip(t.def.columns)
+                    .map(|(v, c)| v.as_deref().map(|v| defuse(c, v)).unwrap_or_default()),
+            );
+        }
+        let _ = w.flush();
+    }
+    buf
+}
+
+struct RowObject<'a>(&'a [Column], &'a [Option<String>]);
+
+impl Serialize for RowObject<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (c, v) in self.0.iter().zip(self.1) {
+            m.serialize_entry(c.name, v)?;
+        }
+        m.end()
+    }
+}
+
+#[derive(Serialize)]
+struct JsonTable<'a> {
+    name: &'static str,
+    title: &'static str,
+    csv: String,
+    columns: &'static [Column],
+    rows: Vec<RowObject<'a>>,
+}
+
+/// A record's `data.json`.
+pub fn record_json(meta: &RecordMeta, rounding: &str, data: &RecordData) -> Vec<u8> {
+    let tables: Vec<JsonTable> = data
+        .tables
+        .iter()
+        .map(|t| JsonTable {
+            name: t.def.name,
+            title: t.def.title,
+            csv: format!("{}.csv", t.def.name),
+            columns: t.def.columns,
+            rows: t.rows.iter().map(|r| RowObject(t.def.columns, r)).collect(),
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "version": 1,
+        "record": meta,
+        "units": {
+            "amount": "万元",
+            "currency": "CNY",
+            "factor": 10000,
+            "rate": "%",
+            "score": "分",
+        },
+        "rounding": rounding,
+        "notes": "数值均为十进制字符串；金额按原文照录，核算的比率为百分数，保留两位小数。",
+        "tables": tables,
+    });
+    let mut out = serde_json::to_vec_pretty(&doc).unwrap_or_default();
+    out.push(b'\n');
+    out
+}
+
+/// A record's rows of every package table (CSV, no header), indexed like `TABLES`.
+pub fn package_rows(meta: &RecordMeta, data: &RecordData) -> Vec<Vec<u8>> {
+    let mut out = vec![Vec::new(); TABLES.len()];
+    let year = meta.year.to_string();
+    for t in &data.tables {
+        let i = TABLES
+            .iter()
+            .position(|d| d.name == t.def.name)
+            .unwrap_or_default();
+        let mut w = writer(&mut out[i]);
+        for row in &t.rows {
+            let key = [meta.department, meta.department_name, &year, meta.record];
+            let _ = w.write_record(
+                key.iter()
+                    .copied()
+                    .chain(row.iter().map(|v| v.as_deref().unwrap_or(""))),
+            );
+        }
+        let _ = w.flush();
+    }
+    out
+}
+
+/// A package table's CSV: the header and every record's rows.
+pub fn package_csv<'a>(table: usize, rows: impl Iterator<Item = &'a [u8]>) -> Vec<u8> {
+    let mut buf = Vec::new();
+    {
+        let mut w = writer(&mut buf);
+        let _ = w.write_record(
+            KEY_COLUMNS
+                .iter()
+                .chain(TABLES[table].columns)
+                .map(|c| c.name),
+        );
+        let _ = w.flush();
+    }
+    for r in rows {
+        buf.extend_from_slice(r);
+    }
+    buf
+}
+
+/// A written package CSV: its table index, size and SHA-256.
+pub struct PackageFile {
+    /// Index into `TABLES`.
+    pub table: usize,
+    /// Bytes.
+    pub bytes: usize,
+    /// SHA-256, hex.
+    pub sha256: String,
+}
+
+/// `data/datapackage.json`: a Frictionless Data Package with the Fiscal Data Package
+/// model (measures in CNY with factor 10000 and their budget phase; department and
+/// fiscal-year dimensions).
+pub fn datapackage_json(
+    title: &str,
+    description: Option<&str>,
+    years: Option<(i32, i32)>,
+    files: &[PackageFile],
+) -> Vec<u8> {
+    use serde_json::{Map, Value, json};
+    let field = |c: &Column| {
+        let mut f = Map::new();
+        f.insert("name".into(), c.name.into());
+        f.insert("title".into(), c.title.into());
+        f.insert("type".into(), c.ty.into());
+        if c.ty == "number" {
+            f.insert("bareNumber".into(), true.into());
+        }
+        if let Some(u) = c.unit {
+            f.insert("unit".into(), u.into());
+        }
+        Value::Object(f)
+    };
+    let mut measures = Map::new();
+    let resources: Vec<Value> = files
+        .iter()
+        .map(|pf| {
+            let t = &TABLES[pf.table];
+            for c in t.columns.iter().filter(|c| c.unit == Some("万元")) {
+                let mut m = Map::new();
+                m.insert("resource".into(), t.name.into());
+                m.insert("source".into(), c.name.into());
+                m.insert("title".into(), format!("{} · {}", t.title, c.title).into());
+                m.insert("currency".into(), "CNY".into());
+                m.insert("factor".into(), 10000.into());
+                let direction = if t.name == "income" {
+                    "revenue"
+                } else {
+                    "expenditure"
+                };
+                m.insert("direction".into(), direction.into());
+                if let Some(p) = c.phase {
+                    m.insert("phase".into(), p.into());
+                }
+                measures.insert(format!("{}_{}", t.name, c.name), Value::Object(m));
+            }
+            json!({
+                "name": t.name,
+                "title": t.title,
+                "path": format!("{}.csv", t.name),
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "bytes": pf.bytes,
+                "hash": format!("sha256:{}", pf.sha256),
+                "dialect": { "delimiter": ",", "lineTerminator": "\r\n", "header": true },
+                "schema": {
+                    "fields": KEY_COLUMNS.iter().chain(t.columns).map(field).collect::<Vec<_>>(),
+                    "missingValues": [""],
+                },
+            })
+        })
+        .collect();
+    let mut dimensions = Map::new();
+    for (name, attrs, key, ty) in [
+        (
+            "department",
+            json!({ "code": { "source": "department" }, "name": { "source": "department_name", "labelfor": "code" } }),
+            "code",
+            "entity",
+        ),
+        (
+            "fiscal_year",
+            json!({ "year": { "source": "year" } }),
+            "year",
+            "datetime",
+        ),
+        (
+            "record",
+            json!({ "kind": { "source": "record" } }),
+            "kind",
+            "other",
+        ),
+    ] {
+        dimensions.insert(
+            name.into(),
+            json!({ "attributes": attrs, "primaryKey": key, "dimensionType": ty }),
+        );
+    }
+    let mut doc = json!({
+        "name": "gongkai-open-data",
+        "title": title,
+        "countryCode": "CN",
+        "granularity": "aggregated",
+        "resources": resources,
+        "model": { "measures": measures, "dimensions": dimensions },
+    });
+    if let Some(d) = description {
+        doc["description"] = d.into();
+    }
+    if let Some((a, b)) = years {
+        // 中国财政年度为公历年度 (the Chinese fiscal year is the calendar year).
+        doc["fiscalPeriod"] = json!({ "start": format!("{a}-01-01"), "end": format!("{b}-12-31") });
+        doc["fiscalPeriods"] = (a..=b)
+            .map(|y| json!({ "year": y, "start": format!("{y}-01-01"), "end": format!("{y}-12-31") }))
+            .collect::<Vec<_>>()
+            .into();
+    }
+    let mut out = serde_json::to_vec_pretty(&doc).unwrap_or_default();
+    out.push(b'\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::site::data::table_def;
+
+    #[test]
+    fn record_csv_has_bom_chinese_header_and_defused_formulas() {
+        let t = RecordTable {
+            def: table_def("three_public").unwrap(),
+            rows: vec![{
+                let mut r = vec![None; 12];
+                r[0] = Some("=HYPERLINK(\"x\")".into());
+                r[1] = Some("10".into());
+                r[5] = Some("-12.5%".into());
+                r[11] = Some("增加, \"原因\"".into());
+                r
+            }],
+        };
+        let csv = String::from_utf8(record_csv(&t)).unwrap();
+        assert!(csv.starts_with("\u{feff}项目,预算数（万元）,决算数（万元）"));
+        let row = csv.lines().nth(1).unwrap();
+        assert!(
+            row.starts_with("\"'=HYPERLINK(\"\"x\"\")\",10,,,,-12.5%,"),
+            "{row}"
+        );
+        assert!(row.ends_with("\"增加, \"\"原因\"\"\""), "{row}");
+        assert!(csv.contains("\r\n"));
+    }
+}
