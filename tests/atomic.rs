@@ -1,0 +1,146 @@
+//! A build killed with SIGKILL at any moment leaves the output folder exactly as it was
+//! before (or, once the swap has happened, exactly the new site): never a mixture, never
+//! missing. The kill points are spread evenly over a whole build's duration.
+
+mod common;
+use common::root;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+/// Path → SHA-256 of every file under `dir`.
+fn checksums(dir: &Path) -> BTreeMap<String, String> {
+    walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            (
+                gongkai::write::relative(dir, e.path()),
+                gongkai::manifest::sha256_hex(&std::fs::read(e.path()).unwrap()),
+            )
+        })
+        .collect()
+}
+
+/// The bundled content with 湘西 copied `n` times, so that a build takes long enough to
+/// be interrupted at many points.
+fn big_content(dir: &Path, n: usize, title: &str) {
+    let src = root().join("content");
+    std::fs::create_dir_all(dir).unwrap();
+    let site = std::fs::read_to_string(src.join("site.toml")).unwrap();
+    let site = site.replace(
+        "title = \"信访系统预算绩效信息公开\"",
+        &format!("title = \"{title}\""),
+    );
+    std::fs::write(dir.join("site.toml"), site).unwrap();
+    for i in 0..n {
+        let d = dir.join(format!("dept-{i:03}"));
+        for e in walkdir::WalkDir::new(src.join("xiangxi-xfj")) {
+            let e = e.unwrap();
+            let t = d.join(e.path().strip_prefix(src.join("xiangxi-xfj")).unwrap());
+            if e.file_type().is_dir() {
+                std::fs::create_dir_all(&t).unwrap();
+            } else {
+                std::fs::copy(e.path(), &t).unwrap();
+            }
+        }
+    }
+}
+
+fn build(content: &Path, out: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_gongkai"));
+    c.args(["build", "--content"])
+        .arg(content)
+        .arg("--output")
+        .arg(out)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    c
+}
+
+#[test]
+fn kill_9_at_any_point_leaves_the_previous_output_whole() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (old_content, new_content) = (tmp.path().join("c1"), tmp.path().join("c2"));
+    big_content(&old_content, 15, "旧网站");
+    big_content(&new_content, 15, "新网站");
+    let out = tmp.path().join("site");
+
+    assert!(build(&old_content, &out).status().unwrap().success());
+    let old = checksums(&out);
+    // Time a full build of the new content (into a scratch folder).
+    let scratch = tmp.path().join("scratch");
+    let t = Instant::now();
+    assert!(build(&new_content, &scratch).status().unwrap().success());
+    let full = t.elapsed();
+    let new = checksums(&scratch);
+    assert_ne!(old, new);
+
+    let kills = 30;
+    let (mut before, mut after) = (0, 0);
+    for k in 0..kills {
+        // Even spread over 0 … 1.3 × a full build (the last ones may find it done).
+        let delay = full.mul_f64(1.3 * k as f64 / kills as f64);
+        let mut child = build(&new_content, &out).spawn().unwrap();
+        std::thread::sleep(delay);
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        let now = checksums(&out);
+        if now == old {
+            before += 1;
+        } else if now == new {
+            // The swap happened: the build is complete. Put the old site back for the
+            // next kill point.
+            after += 1;
+            assert!(build(&old_content, &out).status().unwrap().success());
+            assert_eq!(checksums(&out), old);
+        } else {
+            panic!("kill point {k} ({delay:?}): the output is neither the old nor the new site");
+        }
+    }
+    assert!(
+        before >= kills / 2,
+        "kills before the swap: {before}, after: {after}"
+    );
+
+    // The next build cleans up what the killed ones left beside the output.
+    assert!(build(&new_content, &out).status().unwrap().success());
+    assert_eq!(checksums(&out), new);
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with(".site."))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    eprintln!(
+        "{kills} kill points over {:?}: {before} before the swap, {after} after",
+        full.mul_f64(1.3)
+    );
+}
+
+#[test]
+fn a_failed_build_keeps_the_output_and_removes_its_staging() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("site");
+    assert!(
+        build(&root().join("content"), &out)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let old = checksums(&out);
+    let bad = tmp.path().join("bad");
+    big_content(&bad, 1, "x");
+    std::fs::write(bad.join("dept-000/2023/evaluation.toml"), "year = ").unwrap();
+    let status = build(&bad, &out).status().unwrap();
+    assert_eq!(status.code(), Some(2));
+    assert_eq!(checksums(&out), old);
+    let names: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert!(names.iter().all(|n| !n.starts_with(".site.")), "{names:?}");
+}
