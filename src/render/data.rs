@@ -124,7 +124,7 @@ pub fn record_json(meta: &RecordMeta, rounding: &str, data: &RecordData) -> Vec<
         "notes": "数值均为十进制字符串；金额按原文照录，核算的比率为百分数，保留两位小数。",
         "tables": tables,
     });
-    let mut out = serde_json::to_vec_pretty(&doc).unwrap_or_default();
+    let mut out = serde_json::to_vec(&doc).unwrap_or_default();
     out.push(b'\n');
     out
 }
