@@ -183,6 +183,11 @@ fn the_pdf_text_is_the_page_text() {
             let j = main[i..].find("</table>").map_or(main.len(), |j| i + j + 8);
             main.replace_range(i..j, "");
         }
+        // Data downloads are for the screen only (hidden in print).
+        while let Some(i) = main.find("<div class=\"downloads\">") {
+            let j = main[i..].find("</div>").map_or(main.len(), |j| i + j + 6);
+            main.replace_range(i..j, "");
+        }
         let mut checked = 0;
         for para in main.split("<p>").skip(1) {
             let text = squash(&strip_tags(

@@ -1047,7 +1047,7 @@ fn findings_table(b: &mut Builder, findings: &[(usize, &Finding)]) {
             (
                 format!("findings[{i}]"),
                 vec![
-                    Some(format!("f{i}")),
+                    Some(super::finding_anchor(f, *i)),
                     Some(f.severity.zh().into()),
                     Some(f.path.clone()),
                     Some(f.stated.clone()),

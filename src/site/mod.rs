@@ -403,6 +403,16 @@ impl Site<'_> {
     }
 }
 
+/// A finding's anchor on the 核对情况 page: its record and its number within the record
+/// (`xiangxi-xfj-2023-3`, `xiangxi-xfj-2022-t-1` for a targets record), so that links to
+/// one record's findings stay the same when another record changes.
+pub fn finding_anchor(f: &Finding, n: usize) -> String {
+    match f.kind {
+        RecordKind::Evaluation => format!("{}-{}-{n}", f.department, f.year),
+        RecordKind::Targets => format!("{}-{}-t-{n}", f.department, f.year),
+    }
+}
+
 /// Page path of a record.
 pub fn record_path(slug: &str, year: i32, kind: RecordKind) -> String {
     match kind {
@@ -492,17 +502,13 @@ pub fn build<'a>(
             print_header: None,
         }
     };
-    // Findings numbered once, site-wide, for anchors; grouped per record.
+    // Findings grouped per record and numbered within it, for anchors.
     let mut by_record: BTreeMap<RecordKey, Vec<(usize, &Finding)>> = BTreeMap::new();
-    for (i, f) in findings
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| in_scope(f.year))
-    {
-        by_record
+    for f in findings.iter().filter(|f| in_scope(f.year)) {
+        let list = by_record
             .entry((f.department.clone(), f.year, f.kind))
-            .or_default()
-            .push((i, f));
+            .or_default();
+        list.push((list.len() + 1, f));
     }
     let empty = Vec::new();
 
@@ -733,7 +739,7 @@ pub fn build<'a>(
             items: items
                 .iter()
                 .map(|(i, f)| FindingItem {
-                    id: format!("f{i}"),
+                    id: finding_anchor(f, *i),
                     severity: f.severity,
                     severity_zh: f.severity.zh(),
                     location: format!("{}:{}:{}", f.file, f.line, f.column),

@@ -215,7 +215,7 @@ impl Figures<'_> {
                 },
                 severity_zh: f.severity.zh(),
                 text: note_text(f),
-                id: format!("f{i}"),
+                id: super::finding_anchor(f, *i),
             })
             .collect()
     }
