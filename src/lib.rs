@@ -15,6 +15,7 @@
 pub mod check;
 pub mod compute;
 pub mod diag;
+pub mod incremental;
 pub mod load;
 pub mod manifest;
 pub mod model;
@@ -212,59 +213,25 @@ pub fn archive(content: &Path, theme: &Path, year: i32) -> Result<Archive, Build
     })
 }
 
-/// Builds the site: content → output, atomically.
-pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
-    write::check_output_dir(&opts.output, &[&opts.content, &opts.theme])
-        .map_err(BuildError::Write)?;
-    if !opts.clean {
-        let foreign = write::foreign_files(&opts.output).map_err(BuildError::Write)?;
-        if !foreign.is_empty() {
-            let shown: Vec<_> = foreign.iter().take(10).map(|f| format!("  {f}")).collect();
-            return Err(BuildError::Write(write::WriteError(format!(
-                "输出目录 {} 中有 {} 个文件不是 gongkai 生成的（不在其 manifest.json 中），构建会替换整个目录，为免误删已停止。请移走这些文件，或用 --clean 确认替换。\n(the output folder holds {} files gongkai did not write; move them away or pass --clean)\n{}{}",
-                opts.output.display(),
-                foreign.len(),
-                foreign.len(),
-                shown.join("\n"),
-                if foreign.len() > 10 { "\n  …" } else { "" }
-            ))));
-        }
+/// Refuses to replace an output folder holding files gongkai did not write.
+pub fn refuse_foreign_files(output: &Path) -> Result<(), BuildError> {
+    let foreign = write::foreign_files(output).map_err(BuildError::Write)?;
+    if foreign.is_empty() {
+        return Ok(());
     }
-    let mut timings = Timings::default();
-    let checked = load_and_check(&opts.content, &mut timings)?;
-    let theme = timings
-        .time("theme", || render::Theme::load(Some(&opts.theme)))
-        .map_err(BuildError::Theme)?;
-    let site = timings.time("site", || {
-        site::build(&checked.content, &checked.computed, &checked.findings, None)
-    });
-    let staging = write::Staging::create(&opts.output).map_err(BuildError::Write)?;
-    timings
-        .time("render+write", || {
-            render::render(&site, &theme, |path, bytes| {
-                staging.put(path, bytes).map_err(|e| e.0)
-            })
-        })
-        .map_err(|e| match e {
-            render::RenderError::Template(t) => BuildError::Theme(t),
-            render::RenderError::Output(o) => BuildError::Write(write::WriteError(o)),
-        })?;
-    let digest = manifest::content_digest(&checked.content);
-    let (count, bytes) = timings
-        .time("swap", || staging.commit(&digest))
-        .map_err(BuildError::Write)?;
-    Ok(BuildReport {
-        records: checked
-            .content
-            .departments
-            .iter()
-            .map(|d| d.records.len())
-            .sum(),
-        departments: checked.content.departments.len(),
-        pages: site.pages.len(),
-        files: count,
-        bytes,
-        findings: checked.findings,
-        timings,
-    })
+    let shown: Vec<_> = foreign.iter().take(10).map(|f| format!("  {f}")).collect();
+    Err(BuildError::Write(write::WriteError(format!(
+        "输出目录 {} 中有 {} 个文件不是 gongkai 生成的（不在其 manifest.json 中），构建会替换整个目录，为免误删已停止。请移走这些文件，或用 --clean 确认替换。\n(the output folder holds {} files gongkai did not write; move them away or pass --clean)\n{}{}",
+        output.display(),
+        foreign.len(),
+        foreign.len(),
+        shown.join("\n"),
+        if foreign.len() > 10 { "\n  …" } else { "" }
+    ))))
+}
+
+/// Builds the site: content → output, atomically (the previous output is replaced only
+/// when the whole new site is written).
+pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
+    incremental::Workspace::open(opts).map(|(_, report)| report)
 }

@@ -150,6 +150,47 @@ pub fn load(root: &Path) -> Result<Content, Diagnostics> {
     }
 }
 
+/// Reads one record file again (`rel` under `root`, e.g. `xiangxi-xfj/2023/evaluation.toml`)
+/// with the same checks as [`load`]: for rebuilding after an edit without reading the rest.
+pub fn reload_record(
+    root: &Path,
+    rel: &str,
+    kind: RecordKind,
+    year: i32,
+) -> Result<Record, Diagnostics> {
+    let path = root.join(rel);
+    let (source, body) = match kind {
+        RecordKind::Evaluation => read_and_parse::<Evaluation>(root, &path).map(|(src, mut e)| {
+            e.projects.iter_mut().for_each(Project::hoist_misplaced);
+            (src, RecordBody::Evaluation(Box::new(e)))
+        }),
+        RecordKind::Targets => read_and_parse::<Targets>(root, &path)
+            .map(|(src, t)| (src, RecordBody::Targets(Box::new(t)))),
+    }
+    .map_err(Diagnostics)?;
+    let stated_year = match &body {
+        RecordBody::Evaluation(e) => &e.year,
+        RecordBody::Targets(t) => &t.year,
+    };
+    if stated_year.value != rust_decimal::Decimal::from(year) {
+        return Err(Diagnostics(vec![Diagnostic::at(
+            &source,
+            stated_year.span.start,
+            "year",
+            &format!(
+                "年度 {} 与所在目录 {year} 不一致 (year {} does not match its folder {rel})",
+                stated_year.value, stated_year.value
+            ),
+        )]));
+    }
+    Ok(Record {
+        year,
+        kind,
+        source,
+        body,
+    })
+}
+
 type ParseResult = Result<(Arc<SourceFile>, Parsed), Vec<Diagnostic>>;
 
 enum Parsed {

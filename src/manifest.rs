@@ -56,9 +56,10 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     s
 }
 
-/// SHA-256 over every content file as loaded (`site.toml`, each `department.toml`, each
-/// record), in path order, each as its path, a NUL, its length, a NUL and its text.
-pub fn content_digest(content: &Content) -> String {
+/// SHA-256 of every content file as loaded (`site.toml`, each `department.toml`, each
+/// record), by path.
+pub fn content_hashes(content: &Content) -> BTreeMap<String, String> {
+    use rayon::prelude::*;
     let mut files: Vec<(&str, &str)> = Vec::new();
     if let Some(s) = &content.site_source {
         files.push((&s.path, &s.text));
@@ -69,21 +70,28 @@ pub fn content_digest(content: &Content) -> String {
             files.push((&r.source.path, &r.source.text));
         }
     }
-    files.sort();
-    let mut h = Sha256::new();
-    for (path, text) in files {
-        h.update(path.as_bytes());
-        h.update([0]);
-        h.update(text.len().to_string().as_bytes());
-        h.update([0]);
-        h.update(text.as_bytes());
+    files
+        .par_iter()
+        .map(|(p, t)| (p.to_string(), sha256_hex(t.as_bytes())))
+        .collect()
+}
+
+/// The content's digest: the SHA-256 of its `sha256sum`-style listing (one line per file,
+/// `<sha256>  <path>`, in path order), so that it can be recomputed from the listing.
+pub fn digest_of(hashes: &BTreeMap<String, String>) -> String {
+    let mut listing = String::with_capacity(hashes.len() * 100);
+    for (path, h) in hashes {
+        listing.push_str(h);
+        listing.push_str("  ");
+        listing.push_str(path);
+        listing.push('\n');
     }
-    let mut s = String::with_capacity(64);
-    for b in h.finalize() {
-        use std::fmt::Write;
-        let _ = write!(s, "{b:02x}");
-    }
-    s
+    sha256_hex(listing.as_bytes())
+}
+
+/// The content's digest (see [`digest_of`]).
+pub fn content_digest(content: &Content) -> String {
+    digest_of(&content_hashes(content))
 }
 
 impl Manifest {

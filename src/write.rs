@@ -217,12 +217,10 @@ impl Staging {
     }
 
     /// Writes `manifest.json` (every file with its size and SHA-256, the gongkai version
-    /// and the content's digest) and swaps the new tree in. Returns the number of files
-    /// and bytes written.
-    pub fn commit(mut self, content_sha256: &str) -> Result<(usize, u64), WriteError> {
+    /// and the content's digest) and swaps the new tree in. Returns the manifest.
+    pub fn commit(mut self, content_sha256: &str) -> Result<Manifest, WriteError> {
         let mut files = std::mem::take(&mut *self.files.lock().unwrap_or_else(|p| p.into_inner()));
         files.sort_by(|a, b| a.path.cmp(&b.path));
-        let (count, bytes) = (files.len(), files.iter().map(|f| f.size).sum());
         let manifest = Manifest::new(content_sha256, files);
         fs::write(self.dir.join(crate::manifest::FILE), manifest.to_bytes()).map_err(|e| {
             err(format!(
@@ -237,7 +235,7 @@ impl Staging {
             ))
         })?;
         self.committed = true;
-        Ok((count, bytes))
+        Ok(manifest)
     }
 }
 
@@ -312,6 +310,36 @@ pub fn tar_gz(
     Ok((bytes, files.len()))
 }
 
+/// Updates a built site in place after an incremental rebuild: writes `files` (each
+/// atomically), removes `removed`, then writes the new `manifest`. Each file is whole at
+/// every instant, but the set is not swapped at once (for `serve`-style rebuilds; a full
+/// `build` swaps the whole tree).
+pub fn update_in_place(
+    out: &Path,
+    files: &[(String, Vec<u8>)],
+    removed: &[String],
+    manifest: &Manifest,
+) -> Result<(), WriteError> {
+    use rayon::prelude::*;
+    if let Some((bad, _)) = files.iter().find(|(p, _)| !safe_relative(p)) {
+        return Err(err(format!(
+            "不安全的输出路径 (unsafe output path) {bad:?}"
+        )));
+    }
+    files.par_iter().try_for_each(|(path, bytes)| {
+        let target = out.join(path);
+        if let Some(d) = target.parent() {
+            fs::create_dir_all(d)
+                .map_err(|e| err(format!("无法创建 {} (cannot create): {e}", d.display())))?;
+        }
+        file_atomic(&target, bytes)
+    })?;
+    for path in removed.iter().filter(|p| safe_relative(p)) {
+        let _ = fs::remove_file(out.join(path));
+    }
+    file_atomic(&out.join(crate::manifest::FILE), &manifest.to_bytes())
+}
+
 /// Writes one file atomically (a temporary file beside it, then a rename).
 pub fn file_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     let name = path
@@ -322,7 +350,6 @@ pub fn file_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     let write = || -> io::Result<()> {
         let mut f = fs::File::create(&tmp)?;
         f.write_all(bytes)?;
-        f.sync_all()?;
         fs::rename(&tmp, path)
     };
     write().map_err(|e| {

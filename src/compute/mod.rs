@@ -190,6 +190,23 @@ pub fn compute(content: &Content) -> Computed {
     Computed { records }
 }
 
+/// Recomputes record `r` of department `d` (after it, or the record of the year before,
+/// changed).
+pub fn recompute(content: &Content, computed: &mut Computed, d: usize, r: usize) {
+    let site_scheme = Scheme::defaults().with(&content.site.scheme);
+    let dept = &content.departments[d];
+    let scheme = match &dept.info.scheme {
+        Some(o) => site_scheme.with(o),
+        None => site_scheme,
+    };
+    let rec = &dept.records[r];
+    let prior = dept
+        .records
+        .iter()
+        .find(|p| p.year == rec.year - 1 && p.kind == rec.kind);
+    computed.records[d][r] = compute_record(rec, prior, &scheme);
+}
+
 /// Computes one record; `prior` is the same department's record of the year before.
 pub fn compute_record(rec: &Record, prior: Option<&Record>, dept_scheme: &Scheme) -> RecordFigures {
     let mut out = RecordFigures::default();

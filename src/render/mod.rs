@@ -261,20 +261,43 @@ where
     F: Fn(&str, &[u8]) -> Result<(), String> + Sync,
 {
     let tera = theme.tera().map_err(RenderError::Template)?;
+    let package = render_pages(site, &tera, |_| true, &sink)?;
+    let rows: Vec<&Vec<Vec<u8>>> = package.iter().map(|(_, r)| r).collect();
+    render_site_files(site, theme, &rows, &sink)
+}
+
+/// A record's rows of every package table (see `data::package_rows`), by page index.
+pub type PackageRows = Vec<(usize, Vec<Vec<u8>>)>;
+
+/// Renders the pages `select`ed (by index into `site.pages`) in parallel, each record
+/// page with its data files, into `sink`; returns the selected records' package rows in
+/// page order.
+pub fn render_pages<F>(
+    site: &Site,
+    tera: &tera::Tera,
+    select: impl Fn(usize) -> bool + Sync,
+    sink: &F,
+) -> Result<PackageRows, RenderError>
+where
+    F: Fn(&str, &[u8]) -> Result<(), String> + Sync,
+{
     let template = |e: String| RenderError::Template(ThemeError(e));
-    let results: Vec<Result<Option<Vec<Vec<u8>>>, RenderError>> = site
+    type PageResult = Result<Option<(usize, Vec<Vec<u8>>)>, RenderError>;
+    let results: Vec<PageResult> = site
         .pages
         .par_iter()
-        .map(|spec| match spec {
+        .enumerate()
+        .filter(|(i, _)| select(*i))
+        .map(|(i, spec)| match spec {
             PageSpec::Ready(p) => {
-                let bytes = render_page(&tera, p).map_err(template)?;
+                let bytes = render_page(tera, p).map_err(template)?;
                 sink(&p.path, &bytes).map_err(RenderError::Output)?;
                 Ok(None)
             }
             PageSpec::Record { path, chrome, d, r } => {
                 let tables = site.record_data(*d, *r);
                 let page = site.record_page(path, chrome, *d, *r, &tables);
-                let bytes = render_page(&tera, &page).map_err(template)?;
+                let bytes = render_page(tera, &page).map_err(template)?;
                 sink(path, &bytes).map_err(RenderError::Output)?;
                 let (dept, rec) = site.record_of(*d, *r);
                 let title = crate::site::record_title(dept, rec);
@@ -308,12 +331,12 @@ where
                     sink(&format!("{dir}{}.csv", t.def.name), &data::record_csv(t))
                         .map_err(RenderError::Output)?;
                 }
-                Ok(Some(data::package_rows(&meta, &tables)))
+                Ok(Some((i, data::package_rows(&meta, &tables))))
             }
         })
         .collect();
     let mut template_errors = Vec::new();
-    let mut package: Vec<Vec<Vec<u8>>> = Vec::new();
+    let mut package = Vec::new();
     for r in results {
         match r {
             Ok(Some(rows)) => package.push(rows),
@@ -327,17 +350,41 @@ where
             template_errors.join("\n"),
         )));
     }
+    Ok(package)
+}
+
+/// The files that are not pages: the data package (from every record's `package` rows,
+/// in page order), the sitemap and feed, the theme's static files.
+pub fn render_site_files<F>(
+    site: &Site,
+    theme: &Theme,
+    package: &[&Vec<Vec<u8>>],
+    sink: &F,
+) -> Result<(), RenderError>
+where
+    F: Fn(&str, &[u8]) -> Result<(), String> + Sync,
+{
+    let csvs: Vec<(usize, Vec<u8>)> = crate::site::data::TABLES
+        .par_iter()
+        .enumerate()
+        .map(|(i, _)| {
+            (
+                i,
+                data::package_csv(i, package.iter().map(|rows| rows[i].as_slice())),
+            )
+        })
+        .collect();
     let mut files = Vec::new();
-    for (i, t) in crate::site::data::TABLES.iter().enumerate() {
-        let csv = data::package_csv(i, package.iter().map(|rows| rows[i].as_slice()));
+    for (i, csv) in &csvs {
         files.push(data::PackageFile {
-            table: i,
+            table: *i,
             bytes: csv.len(),
-            sha256: crate::manifest::sha256_hex(&csv),
+            sha256: crate::manifest::sha256_hex(csv),
         });
-        sink(&format!("data/{}.csv", t.name), &csv).map_err(RenderError::Output)?;
+        let name = crate::site::data::TABLES[*i].name;
+        sink(&format!("data/{name}.csv"), csv).map_err(RenderError::Output)?;
     }
-    drop(package);
+    drop(csvs);
     let s = &site.config().site;
     sink(
         "data/datapackage.json",

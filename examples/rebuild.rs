@@ -1,0 +1,75 @@
+//! Measures a rebuild after one record is edited (the path `gongkai watch` takes):
+//! builds CONTENT into OUTPUT, changes one published figure of one record, rebuilds,
+//! prints the times, restores the record and rebuilds again.
+//!
+//! cargo run --release --example rebuild -- CONTENT OUTPUT [RECORD]
+//!
+//! RECORD is a record file relative to CONTENT (default: the middle record).
+
+use gongkai::incremental::Workspace;
+use std::path::PathBuf;
+use std::time::Instant;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (Some(content), Some(output)) = (args.first(), args.get(1)) else {
+        eprintln!("usage: rebuild CONTENT OUTPUT [RECORD]");
+        std::process::exit(2);
+    };
+    let opts = gongkai::BuildOptions {
+        content: PathBuf::from(content),
+        theme: PathBuf::from("themes/default"),
+        output: PathBuf::from(output),
+        clean: true,
+    };
+    let t = Instant::now();
+    let (mut ws, report) = Workspace::open(&opts).unwrap_or_else(|e| {
+        eprintln!("{e}");
+        std::process::exit(1)
+    });
+    println!(
+        "full build: {:.2} s ({} records, {} files)",
+        t.elapsed().as_secs_f64(),
+        report.records,
+        report.files
+    );
+    let record = args.get(2).cloned().unwrap_or_else(|| {
+        let files: Vec<String> = walkdir::WalkDir::new(content)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name() == "evaluation.toml")
+            .map(|e| gongkai::write::relative(std::path::Path::new(content), e.path()))
+            .collect();
+        files[files.len() / 2].clone()
+    });
+    let path = PathBuf::from(content).join(&record);
+    let original = std::fs::read_to_string(&path).expect("record");
+    // Change one published figure: the first stated_ value gets a different last digit.
+    let Some(i) = original.find("stated_") else {
+        eprintln!("{record}: no stated_ figure to change");
+        std::process::exit(1)
+    };
+    let q = i + original[i..].find('"').unwrap() + 1;
+    let edited = format!("{}9{}", &original[..q], &original[q..]);
+    for (label, text) in [("edited", &edited), ("restored", &original)] {
+        std::fs::write(&path, text).unwrap();
+        let t = Instant::now();
+        let r = ws
+            .rebuild(std::slice::from_ref(&record))
+            .unwrap_or_else(|e| {
+                eprintln!("{e}");
+                std::process::exit(1)
+            });
+        println!(
+            "rebuild ({label} {record}): {:.3} s — {} records, {} pages, {} files written",
+            t.elapsed().as_secs_f64(),
+            r.records,
+            r.pages,
+            r.written.len()
+        );
+        for (name, d) in &r.timings.stages {
+            println!("  {name:<8} {:>8.1} ms", d.as_secs_f64() * 1000.0);
+        }
+    }
+}

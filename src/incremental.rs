@@ -1,0 +1,362 @@
+//! Rebuilds after an edit (the path `serve` takes): a [`Workspace`] keeps the loaded,
+//! computed and checked site in memory after a full build; [`Workspace::rebuild`] reads
+//! only the record files that changed, recomputes and rechecks those records and the
+//! records of the next year that compare against them, renders only the pages that show
+//! them (the record pages, their department and year pages, the home, 核对情况 and 开放数据
+//! pages), the data package and the feed, and writes only the files whose bytes changed.
+//! The output is identical to a clean build of the same content (tested).
+//!
+//! Anything else that changes (a department or site file, a record added or removed)
+//! takes a full build.
+
+use crate::check::{self, Finding};
+use crate::manifest::{self, Manifest, ManifestEntry};
+use crate::model::Content;
+use crate::render::{self, PackageRows, RenderError, Theme};
+use crate::{BuildError, BuildOptions, BuildReport, Timings, compute, load, site, write};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
+
+/// A built site kept in memory for rebuilds.
+pub struct Workspace {
+    opts: BuildOptions,
+    content: Content,
+    computed: compute::Computed,
+    findings: Vec<Finding>,
+    theme: Theme,
+    tera: tera::Tera,
+    /// Content file → SHA-256 (for the manifest's content digest).
+    hashes: BTreeMap<String, String>,
+    /// Output file → its manifest entry.
+    files: BTreeMap<String, ManifestEntry>,
+    /// Record page path → that record's package rows.
+    package: BTreeMap<String, Vec<Vec<u8>>>,
+}
+
+/// What a rebuild did.
+#[derive(Debug)]
+pub struct Rebuild {
+    /// Records recomputed.
+    pub records: usize,
+    /// Pages rendered.
+    pub pages: usize,
+    /// Files whose bytes changed (written).
+    pub written: Vec<String>,
+    /// Files removed.
+    pub removed: Vec<String>,
+    /// Whether it took a full build.
+    pub full: bool,
+    /// Stage timings.
+    pub timings: Timings,
+}
+
+fn render_err(e: RenderError) -> BuildError {
+    match e {
+        RenderError::Template(t) => BuildError::Theme(t),
+        RenderError::Output(o) => BuildError::Write(write::WriteError(o)),
+    }
+}
+
+fn package_rows(site: &site::Site, rows: PackageRows) -> BTreeMap<String, Vec<Vec<u8>>> {
+    rows.into_iter()
+        .map(|(i, r)| (site.pages[i].path().to_string(), r))
+        .collect()
+}
+
+impl Workspace {
+    /// A full, atomic build (as [`crate::build`]), keeping what rebuilds need.
+    pub fn open(opts: &BuildOptions) -> Result<(Workspace, BuildReport), BuildError> {
+        write::check_output_dir(&opts.output, &[&opts.content, &opts.theme])
+            .map_err(BuildError::Write)?;
+        if !opts.clean {
+            crate::refuse_foreign_files(&opts.output)?;
+        }
+        let mut timings = Timings::default();
+        let checked = crate::load_and_check(&opts.content, &mut timings)?;
+        let theme = timings
+            .time("theme", || Theme::load(Some(&opts.theme)))
+            .map_err(BuildError::Theme)?;
+        let tera = theme.tera().map_err(BuildError::Theme)?;
+        let (manifest, package, pages, hashes) = {
+            let site = timings.time("site", || {
+                site::build(&checked.content, &checked.computed, &checked.findings, None)
+            });
+            let staging = write::Staging::create(&opts.output).map_err(BuildError::Write)?;
+            let sink = |path: &str, bytes: &[u8]| staging.put(path, bytes).map_err(|e| e.0);
+            let package = timings
+                .time("render+write", || {
+                    let rows = render::render_pages(&site, &tera, |_| true, &sink)?;
+                    let refs: Vec<&Vec<Vec<u8>>> = rows.iter().map(|(_, r)| r).collect();
+                    render::render_site_files(&site, &theme, &refs, &sink)?;
+                    Ok(rows)
+                })
+                .map_err(render_err)?;
+            let hashes = timings.time("digest", || manifest::content_hashes(&checked.content));
+            let manifest = timings
+                .time("swap", || staging.commit(&manifest::digest_of(&hashes)))
+                .map_err(BuildError::Write)?;
+            (
+                manifest,
+                package_rows(&site, package),
+                site.pages.len(),
+                hashes,
+            )
+        };
+        let report = BuildReport {
+            records: checked
+                .content
+                .departments
+                .iter()
+                .map(|d| d.records.len())
+                .sum(),
+            departments: checked.content.departments.len(),
+            pages,
+            files: manifest.files.len(),
+            bytes: manifest.files.iter().map(|f| f.size).sum(),
+            findings: checked.findings.clone(),
+            timings,
+        };
+        let ws = Workspace {
+            opts: opts.clone(),
+            content: checked.content,
+            computed: checked.computed,
+            findings: checked.findings,
+            theme,
+            tera,
+            hashes,
+            files: manifest
+                .files
+                .into_iter()
+                .map(|f| (f.path.clone(), f))
+                .collect(),
+            package,
+        };
+        Ok((ws, report))
+    }
+
+    /// The record with content file `rel`, as (department, record) indices.
+    fn find(&self, rel: &str) -> Option<(usize, usize)> {
+        self.content
+            .departments
+            .iter()
+            .enumerate()
+            .find_map(|(d, dept)| {
+                dept.records
+                    .iter()
+                    .position(|r| r.source.path == rel)
+                    .map(|r| (d, r))
+            })
+    }
+
+    /// Rebuilds after the content files `changed` (paths relative to the content folder,
+    /// `/`-separated) were edited. On invalid content the error lists every problem and
+    /// both the workspace and the output stay as they were.
+    pub fn rebuild(&mut self, changed: &[String]) -> Result<Rebuild, BuildError> {
+        let mut timings = Timings::default();
+        let mut targets = Vec::new();
+        for rel in changed {
+            match self.find(rel) {
+                Some(dr) => targets.push((rel.clone(), dr)),
+                None => return self.full(),
+            }
+        }
+        // Read everything first: a bad file changes nothing.
+        let reloaded = timings.time("load", || {
+            targets
+                .iter()
+                .map(|(rel, (d, r))| {
+                    let old = &self.content.departments[*d].records[*r];
+                    load::reload_record(&self.content.root, rel, old.kind, old.year)
+                })
+                .collect::<Result<Vec<_>, _>>()
+        });
+        let reloaded = reloaded.map_err(|d| BuildError::Content(d.sorted()))?;
+        let mut affected: BTreeSet<(usize, usize)> = BTreeSet::new();
+        for ((rel, (d, r)), rec) in targets.iter().zip(reloaded) {
+            self.hashes.insert(
+                rel.clone(),
+                manifest::sha256_hex(rec.source.text.as_bytes()),
+            );
+            let (year, kind) = (rec.year, rec.kind);
+            self.content.departments[*d].records[*r] = rec;
+            affected.insert((*d, *r));
+            // The next year's record compares against this one.
+            if let Some(n) = self.content.departments[*d]
+                .records
+                .iter()
+                .position(|x| x.year == year + 1 && x.kind == kind)
+            {
+                affected.insert((*d, n));
+            }
+        }
+        timings.time("compute", || {
+            for &(d, r) in &affected {
+                compute::recompute(&self.content, &mut self.computed, d, r);
+            }
+        });
+        timings.time("check", || self.recheck(&affected));
+
+        let content = &self.content;
+        let site = timings.time("site", || {
+            site::build(content, &self.computed, &self.findings, None)
+        });
+        let mut wanted: BTreeSet<String> = ["index.html", "checks/index.html", "data/index.html"]
+            .map(String::from)
+            .into();
+        let mut record_dirs = Vec::new();
+        for &(d, r) in &affected {
+            let dept = &content.departments[d];
+            let rec = &dept.records[r];
+            let path = site::record_path(&dept.slug, rec.year, rec.kind);
+            record_dirs.push(path.trim_end_matches("index.html").to_string());
+            wanted.insert(path);
+            wanted.insert(format!("{}/index.html", dept.slug));
+            wanted.insert(format!("years/{}/index.html", rec.year));
+        }
+        let out = Mutex::new(Vec::new());
+        let sink = |path: &str, bytes: &[u8]| {
+            out.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push((path.to_string(), bytes.to_vec()));
+            Ok(())
+        };
+        let selected: Vec<usize> = (0..site.pages.len())
+            .filter(|&i| wanted.contains(site.pages[i].path()))
+            .collect();
+        let rows = timings
+            .time("render", || {
+                render::render_pages(
+                    &site,
+                    &self.tera,
+                    |i| selected.binary_search(&i).is_ok(),
+                    &sink,
+                )
+            })
+            .map_err(render_err)?;
+        for (path, r) in package_rows(&site, rows) {
+            self.package.insert(path, r);
+        }
+        let all_rows: Vec<&Vec<Vec<u8>>> = self.package.values().collect();
+        timings
+            .time("package", || {
+                render::render_site_files(&site, &self.theme, &all_rows, &sink)
+            })
+            .map_err(render_err)?;
+
+        // Only files whose bytes changed are written; a record's data file that is no
+        // longer produced is removed.
+        let produced = out.into_inner().unwrap_or_else(|p| p.into_inner());
+        let names: BTreeSet<&str> = produced.iter().map(|(p, _)| p.as_str()).collect();
+        let removed: Vec<String> = self
+            .files
+            .keys()
+            .filter(|f| {
+                record_dirs.iter().any(|dir| {
+                    f.strip_prefix(dir.as_str())
+                        .is_some_and(|rest| !rest.contains('/') && rest != "index.html")
+                }) && !names.contains(f.as_str())
+                    && !f.ends_with(".pdf")
+            })
+            .cloned()
+            .collect();
+        let mut written = Vec::new();
+        for (path, bytes) in produced {
+            let entry = ManifestEntry {
+                path: path.clone(),
+                size: bytes.len() as u64,
+                sha256: manifest::sha256_hex(&bytes),
+            };
+            if self.files.get(&path) != Some(&entry) {
+                self.files.insert(path.clone(), entry);
+                written.push((path, bytes));
+            }
+        }
+        for f in &removed {
+            self.files.remove(f);
+        }
+        let manifest = Manifest::new(
+            &manifest::digest_of(&self.hashes),
+            self.files.values().cloned().collect(),
+        );
+        timings
+            .time("write", || {
+                write::update_in_place(&self.opts.output, &written, &removed, &manifest)
+            })
+            .map_err(BuildError::Write)?;
+        Ok(Rebuild {
+            records: affected.len(),
+            pages: selected.len(),
+            written: written.into_iter().map(|(p, _)| p).collect(),
+            removed,
+            full: false,
+            timings,
+        })
+    }
+
+    /// Replaces the findings of the `affected` records, keeping the site's order.
+    fn recheck(&mut self, affected: &BTreeSet<(usize, usize)>) {
+        let index: BTreeMap<&str, usize> = self
+            .content
+            .departments
+            .iter()
+            .enumerate()
+            .map(|(d, dept)| (dept.slug.as_str(), d))
+            .collect();
+        let key = |f: &Finding, content: &Content| -> (usize, usize) {
+            let d = index
+                .get(f.department.as_str())
+                .copied()
+                .unwrap_or(usize::MAX);
+            let r = content.departments.get(d).map_or(usize::MAX, |dept| {
+                dept.records
+                    .iter()
+                    .position(|r| r.year == f.year && r.kind == f.kind)
+                    .unwrap_or(usize::MAX)
+            });
+            (d, r)
+        };
+        let is_affected = |f: &Finding| {
+            affected.iter().any(|&(d, r)| {
+                let dept = &self.content.departments[d];
+                let rec = &dept.records[r];
+                f.department == dept.slug && f.year == rec.year && f.kind == rec.kind
+            })
+        };
+        let mut kept: Vec<Finding> = std::mem::take(&mut self.findings)
+            .into_iter()
+            .filter(|f| !is_affected(f))
+            .collect();
+        for &(d, r) in affected {
+            let dept = &self.content.departments[d];
+            kept.extend(check::check_record(
+                &dept.slug,
+                &dept.records[r],
+                self.computed.record(d, r),
+            ));
+        }
+        // Stable: within a record, findings keep the order check gave them.
+        let content = &self.content;
+        let mut keyed: Vec<((usize, usize), Finding)> =
+            kept.into_iter().map(|f| (key(&f, content), f)).collect();
+        keyed.sort_by_key(|(k, _)| *k);
+        self.findings = keyed.into_iter().map(|(_, f)| f).collect();
+    }
+
+    /// A full build in place of a rebuild (the output is this workspace's own).
+    fn full(&mut self) -> Result<Rebuild, BuildError> {
+        let opts = BuildOptions {
+            clean: true,
+            ..self.opts.clone()
+        };
+        let (ws, report) = Workspace::open(&opts)?;
+        *self = ws;
+        Ok(Rebuild {
+            records: report.records,
+            pages: report.pages,
+            written: Vec::new(),
+            removed: Vec::new(),
+            full: true,
+            timings: report.timings,
+        })
+    }
+}

@@ -1,0 +1,161 @@
+//! Rebuilding after an edit gives exactly the tree a clean build of the edited content
+//! gives, byte for byte (manifest included), and a bad edit changes nothing.
+
+mod common;
+use common::root;
+use gongkai::incremental::Workspace;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            (
+                gongkai::write::relative(dir, e.path()),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn copy(from: &Path, to: &Path) {
+    for e in walkdir::WalkDir::new(from) {
+        let e = e.unwrap();
+        let t = to.join(e.path().strip_prefix(from).unwrap());
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&t).unwrap();
+        } else {
+            std::fs::copy(e.path(), &t).unwrap();
+        }
+    }
+}
+
+fn opts(content: &Path, output: &Path) -> gongkai::BuildOptions {
+    gongkai::BuildOptions {
+        content: content.to_path_buf(),
+        theme: root().join("themes/default"),
+        output: output.to_path_buf(),
+        clean: false,
+    }
+}
+
+fn assert_same_as_clean_build(content: &Path, rebuilt: &Path, scratch: &Path) {
+    let _ = std::fs::remove_dir_all(scratch);
+    gongkai::build(&opts(content, scratch)).unwrap();
+    let (a, b) = (tree(rebuilt), tree(scratch));
+    let (ka, kb): (Vec<_>, Vec<_>) = (a.keys().collect(), b.keys().collect());
+    assert_eq!(
+        ka, kb,
+        "the rebuilt tree lists other files than a clean build"
+    );
+    for (k, v) in &a {
+        assert!(v == &b[k], "{k} differs from a clean build");
+    }
+}
+
+fn edit(file: &Path, from: &str, to: &str) {
+    let s = std::fs::read_to_string(file).unwrap();
+    assert!(s.contains(from), "{file:?} has no {from:?}");
+    std::fs::write(file, s.replacen(from, to, 1)).unwrap();
+}
+
+struct Site {
+    _tmp: tempfile::TempDir,
+    content: PathBuf,
+    out: PathBuf,
+    scratch: PathBuf,
+}
+
+fn site(from: &Path) -> Site {
+    let tmp = tempfile::tempdir().unwrap();
+    let content = tmp.path().join("content");
+    copy(from, &content);
+    Site {
+        content,
+        out: tmp.path().join("out"),
+        scratch: tmp.path().join("clean"),
+        _tmp: tmp,
+    }
+}
+
+#[test]
+fn an_edited_record_rebuilds_to_the_clean_build() {
+    let s = site(&root().join("content"));
+    let (mut ws, _) = Workspace::open(&opts(&s.content, &s.out)).unwrap();
+    let before = tree(&s.out);
+    // Correct the 合计 同比增减率 (29.46% → 22.17%): one finding fewer.
+    let rec = "xiangxi-xfj/2023/evaluation.toml";
+    edit(&s.content.join(rec), "\"29.46%\"", "\"-22.17%\"");
+    let r = ws.rebuild(&[rec.to_string()]).unwrap();
+    assert!(!r.full);
+    assert!(
+        r.written
+            .contains(&"xiangxi-xfj/2023/index.html".to_string())
+            && r.written.contains(&"checks/index.html".to_string())
+            && !r.written.contains(&"manifest.json".to_string()),
+        "{:?}",
+        r.written
+    );
+    // Pages of other records are not rewritten.
+    assert!(!r.written.iter().any(|w| w.starts_with("hunan-xfj/2022/")));
+    assert_same_as_clean_build(&s.content, &s.out, &s.scratch);
+    assert_ne!(before, tree(&s.out));
+    assert!(gongkai::manifest::verify(&s.out).unwrap().ok());
+}
+
+#[test]
+fn an_edit_reaches_the_next_years_comparison() {
+    let s = site(&root().join("tests/fixtures/valid/trends"));
+    let (mut ws, report) = Workspace::open(&opts(&s.content, &s.out)).unwrap();
+    let findings = report.findings.len();
+    // 2021's 公务接待费 决算 changes; 2022 restates it as its 上年决算数 (4.2).
+    let rec = "demo/2021/evaluation.toml";
+    edit(&s.content.join(rec), "actual = 4.2", "actual = 4.5");
+    let r = ws.rebuild(&[rec.to_string()]).unwrap();
+    assert_eq!(r.records, 2, "2021 and 2022 recomputed");
+    assert!(r.written.contains(&"demo/2022/index.html".to_string()));
+    assert_same_as_clean_build(&s.content, &s.out, &s.scratch);
+    let checked = gongkai::load_and_check(&s.content, &mut Default::default()).unwrap();
+    assert!(
+        checked.findings.len() > findings,
+        "the restated 4.2 is now a finding"
+    );
+}
+
+#[test]
+fn a_bad_edit_changes_nothing_and_a_new_record_takes_a_full_build() {
+    let s = site(&root().join("content"));
+    let (mut ws, _) = Workspace::open(&opts(&s.content, &s.out)).unwrap();
+    let before = tree(&s.out);
+    let rec = "zhanyi-xfj/2023/evaluation.toml";
+    let good = std::fs::read_to_string(s.content.join(rec)).unwrap();
+    std::fs::write(
+        s.content.join(rec),
+        good.replacen("year = 2023", "year = \"x\"", 1),
+    )
+    .unwrap();
+    let e = ws.rebuild(&[rec.to_string()]).unwrap_err();
+    assert!(e.to_string().contains(rec), "{e}");
+    assert_eq!(tree(&s.out), before, "the output is untouched");
+    // Fixed again: the workspace still works.
+    std::fs::write(s.content.join(rec), &good).unwrap();
+    ws.rebuild(&[rec.to_string()]).unwrap();
+    assert_eq!(tree(&s.out), before);
+    // A record the workspace does not hold yet: a full build.
+    let new = s.content.join("zhanyi-xfj/2024");
+    std::fs::create_dir(&new).unwrap();
+    std::fs::write(
+        new.join("evaluation.toml"),
+        good.replace("year = 2023", "year = 2024"),
+    )
+    .unwrap();
+    let r = ws
+        .rebuild(&["zhanyi-xfj/2024/evaluation.toml".to_string()])
+        .unwrap();
+    assert!(r.full);
+    assert_same_as_clean_build(&s.content, &s.out, &s.scratch);
+}
