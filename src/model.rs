@@ -1095,3 +1095,14 @@ pub struct TargetsBudget {
     /// 项目支出.
     pub project: Option<Num>,
 }
+
+/// Whether `path` lies in a key path listed in a record's `private` list (`contact`
+/// covers `contact.phone`; `projects[0]` the whole project, not `projects[01]`).
+pub fn private_covers(private: &[String], path: &str) -> bool {
+    private.iter().any(|p| {
+        path == p
+            || path
+                .strip_prefix(p.as_str())
+                .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+    })
+}

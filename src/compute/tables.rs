@@ -425,7 +425,14 @@ pub fn evaluation(
 
     // 同比
     for (i, r) in e.year_over_year.iter().enumerate() {
-        let prior_row = prior.and_then(|p| p.year_over_year.iter().find(|x| x.item == r.item));
+        // A row the prior record withholds is not joined (the change would publish it).
+        let prior_row = prior.and_then(|p| {
+            p.year_over_year.iter().enumerate().find_map(|(j, x)| {
+                (x.item == r.item
+                    && !crate::model::private_covers(&p.private, &format!("year_over_year[{j}]")))
+                .then_some(x)
+            })
+        });
         let prior_value = match (&r.prior_actual, prior_row.and_then(|p| p.actual.as_ref())) {
             (Some(n), _) => val(Some(n)),
             (None, Some(n)) => val(Some(n)),
@@ -786,7 +793,17 @@ fn three_public(e: &Evaluation, prior: Option<&Evaluation>, out: &mut RecordFigu
             )
         } else {
             let joined = prior
-                .and_then(|p| p.three_public.iter().find(|x| x.item == r.item && !x.total))
+                .and_then(|p| {
+                    p.three_public.iter().enumerate().find_map(|(j, x)| {
+                        (x.item == r.item
+                            && !x.total
+                            && !crate::model::private_covers(
+                                &p.private,
+                                &format!("three_public[{j}]"),
+                            ))
+                        .then_some(x)
+                    })
+                })
                 .and_then(|x| x.actual.as_ref());
             if let (Some(own), Some(theirs)) = (&r.prior_actual, joined) {
                 F::new(

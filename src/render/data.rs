@@ -7,7 +7,9 @@
 //! those titles to machine names is in `data.json`, on the site's 开放数据 page and in
 //! the data package. A text cell that a spreadsheet would run as a formula (starting
 //! with `=`, `+`, `-`, `@`) gets a leading `'`, unless it reads as a number.
-//! The package's CSV files are for tools: no BOM, the machine names as header.
+//! The package's CSV files are for tools: no BOM, the machine names as header; text cells
+//! are defused the same way (a spreadsheet may open them too). `data.json` keeps every
+//! text exactly.
 
 use crate::site::data::{Column, KEY_COLUMNS, RecordData, RecordTable, TABLES};
 use serde::Serialize;
@@ -139,12 +141,17 @@ pub fn package_rows(meta: &RecordMeta, data: &RecordData) -> Vec<Vec<u8>> {
             .position(|d| d.name == t.def.name)
             .unwrap_or_default();
         let mut w = writer(&mut out[i]);
+        let key = [meta.department, meta.department_name, &year, meta.record];
         for row in &t.rows {
-            let key = [meta.department, meta.department_name, &year, meta.record];
             let _ = w.write_record(
                 key.iter()
-                    .copied()
-                    .chain(row.iter().map(|v| v.as_deref().unwrap_or(""))),
+                    .zip(&KEY_COLUMNS)
+                    .map(|(v, c)| defuse(c, v))
+                    .chain(
+                        row.iter()
+                            .zip(t.def.columns)
+                            .map(|(v, c)| v.as_deref().map(|v| defuse(c, v)).unwrap_or_default()),
+                    ),
             );
         }
         let _ = w.flush();

@@ -422,25 +422,10 @@ pub struct RecordData {
     pub tables: Vec<RecordTable>,
 }
 
-/// Whether `path` is covered by one of the record's `private` key paths.
-pub fn is_private(private: &[String], path: &str) -> bool {
-    private.iter().any(|p| {
-        path == p
-            || path
-                .strip_prefix(p.as_str())
-                .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
-    })
-}
-
-/// The record's `private` key paths.
-pub fn private_paths(rec: &Record) -> &[String] {
-    match &rec.body {
-        RecordBody::Evaluation(e) => &e.private,
-        RecordBody::Targets(t) => &t.private,
-    }
-}
+use super::private::covers as is_private;
 
 struct Builder<'a> {
+    rec: &'a Record,
     figs: &'a RecordFigures,
     rounding: Rounding,
     private: &'a [String],
@@ -518,9 +503,10 @@ pub fn record(
     rounding: Rounding,
 ) -> RecordData {
     let mut b = Builder {
+        rec,
         figs,
         rounding,
-        private: private_paths(rec),
+        private: super::private::of(rec),
         tables: Vec::new(),
     };
     match &rec.body {
@@ -972,6 +958,10 @@ fn figures(b: &mut Builder, findings: &[(usize, &Finding)]) {
                     .published
                     .as_ref()
                     .is_some_and(|p| is_private(b.private, &p.path))
+                && !f
+                    .path
+                    .strip_suffix(".figure")
+                    .is_some_and(|ind| super::private::figure_withheld(b.rec, ind))
         })
         .map(|f| {
             let (kind, unit) = kind_name(f.kind);
@@ -1066,17 +1056,6 @@ fn findings_table(b: &mut Builder, findings: &[(usize, &Finding)]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn private_paths_match_whole_segments() {
-        let p = vec!["contact".to_string(), "three_public[1]".to_string()];
-        assert!(is_private(&p, "contact"));
-        assert!(is_private(&p, "contact.phone"));
-        assert!(!is_private(&p, "contacts"));
-        assert!(is_private(&p, "three_public[1].budget"));
-        assert!(!is_private(&p, "three_public[10].budget"));
-        assert!(!is_private(&p, "three_public"));
-    }
 
     #[test]
     fn every_table_has_unique_column_names() {

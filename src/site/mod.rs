@@ -14,6 +14,7 @@
 
 pub mod chart;
 pub mod data;
+pub mod private;
 pub mod record;
 pub mod table;
 pub mod trends;
@@ -502,13 +503,32 @@ pub fn build<'a>(
             print_header: None,
         }
     };
-    // Findings grouped per record and numbered within it, for anchors.
+    // Findings on data a record withholds are not shown anywhere (their stated and
+    // computed values would publish it). The others are grouped per record and
+    // numbered within it, for anchors.
+    let records: BTreeMap<RecordKey, &Record> = content
+        .departments
+        .iter()
+        .flat_map(|d| {
+            d.records
+                .iter()
+                .map(|r| ((d.slug.clone(), r.year, r.kind), r))
+        })
+        .collect();
+    let findings: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| {
+            records
+                .get(&(f.department.clone(), f.year, f.kind))
+                .is_none_or(|r| !private::finding_withheld(r, f))
+        })
+        .collect();
     let mut by_record: BTreeMap<RecordKey, Vec<(usize, &Finding)>> = BTreeMap::new();
     for f in findings.iter().filter(|f| in_scope(f.year)) {
         let list = by_record
             .entry((f.department.clone(), f.year, f.kind))
             .or_default();
-        list.push((list.len() + 1, f));
+        list.push((list.len() + 1, *f));
     }
     let empty = Vec::new();
 
@@ -542,6 +562,7 @@ pub fn build<'a>(
             let summary = summary(dept, rec, figs, rec_findings, &dept_path, &path, rounding);
             if let RecordBody::Evaluation(e) = &rec.body {
                 let num = |p: &str| figs.get(p).and_then(|f| f.value.num());
+                let w = Withheld(private::of(rec));
                 let b = e.budget.as_ref();
                 let score = num("score.total").or_else(|| {
                     e.score
@@ -555,14 +576,19 @@ pub fn build<'a>(
                     .filter(|r| !r.total)
                     .filter_map(|r| r.actual.as_ref().map(|n| n.value))
                     .collect();
+                let amount = |key: &str, n: Option<&crate::num::Num>| {
+                    n.filter(|_| !w.covers(&format!("budget.{key}")))
+                        .map(|n| n.value)
+                };
                 let point = trends::YearPoint {
                     year: rec.year,
-                    initial: b.and_then(|b| b.initial.as_ref()).map(|n| n.value),
-                    adjusted: b.and_then(|b| b.adjusted.as_ref()).map(|n| n.value),
-                    executed: b.and_then(|b| b.executed.as_ref()).map(|n| n.value),
-                    three_public: (!tp.is_empty()).then(|| tp.iter().sum()),
-                    rate: num("budget.execution_rate"),
-                    score,
+                    initial: amount("initial", b.and_then(|b| b.initial.as_ref())),
+                    adjusted: amount("adjusted", b.and_then(|b| b.adjusted.as_ref())),
+                    executed: amount("executed", b.and_then(|b| b.executed.as_ref())),
+                    three_public: (!tp.is_empty() && !w.covers("three_public"))
+                        .then(|| tp.iter().sum()),
+                    rate: num("budget.execution_rate").filter(|_| !w.rate()),
+                    score: score.filter(|_| !w.score()),
                 };
                 year_points.entry(rec.year).or_default().push((
                     name.clone(),
@@ -874,6 +900,31 @@ fn feed(content: &Content, pages: &[PageSpec]) -> Option<Feed> {
     })
 }
 
+/// What a record's `private` list withholds from the summaries and charts.
+struct Withheld<'a>(&'a [String]);
+
+impl Withheld<'_> {
+    fn covers(&self, path: &str) -> bool {
+        private::covers(self.0, path)
+    }
+    /// 预算执行率 and the figures it is computed from.
+    fn rate(&self) -> bool {
+        ["execution_rate", "executed", "adjusted", "initial"]
+            .iter()
+            .any(|k| self.covers(&format!("budget.{k}")))
+    }
+    /// 综合得分 (computed from its parts, or as stated).
+    fn score(&self) -> bool {
+        ["total", "stated_total", "parts"]
+            .iter()
+            .any(|k| self.covers(&format!("score.{k}")))
+    }
+    /// 等次.
+    fn grade(&self) -> bool {
+        self.score() || self.covers("score.grade") || self.covers("score.stated_grade")
+    }
+}
+
 fn summary(
     dept: &Department,
     rec: &Record,
@@ -893,6 +944,7 @@ fn summary(
             .map(|f| fmt.display(kind, &f.value))
             .unwrap_or_default()
     };
+    let w = Withheld(private::of(rec));
     let (budget, executed, score) = match &rec.body {
         RecordBody::Evaluation(e) => {
             let b = e.budget.as_ref();
@@ -907,12 +959,14 @@ fn summary(
             };
             (
                 b.and_then(|b| b.adjusted.as_ref())
+                    .filter(|_| !w.covers("budget.adjusted"))
                     .map(|n| n.value.to_string())
                     .unwrap_or_default(),
                 b.and_then(|b| b.executed.as_ref())
+                    .filter(|_| !w.covers("budget.executed"))
                     .map(|n| n.value.to_string())
                     .unwrap_or_default(),
-                score,
+                if w.score() { String::new() } else { score },
             )
         }
         RecordBody::Targets(_) => Default::default(),
@@ -924,9 +978,17 @@ fn summary(
         year: rec.year,
         budget,
         executed,
-        rate: show("budget.execution_rate", Kind::Rate),
+        rate: if w.rate() {
+            String::new()
+        } else {
+            show("budget.execution_rate", Kind::Rate)
+        },
         score,
-        grade: show("score.grade", Kind::Grade),
+        grade: if w.grade() {
+            String::new()
+        } else {
+            show("score.grade", Kind::Grade)
+        },
         errors: findings
             .iter()
             .filter(|(_, f)| f.severity == Severity::Error)

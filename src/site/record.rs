@@ -138,15 +138,15 @@ pub fn unit_name(u: &UnitName) -> String {
 struct Ctx<'a> {
     f: Figures<'a>,
     year: i32,
+    rec: &'a Record,
     private: &'a [String],
     shown_in_sections: Vec<String>,
 }
 
 impl Ctx<'_> {
+    /// Whether the record withholds `path` (see `site::private`).
     fn private(&self, path: &str) -> bool {
-        self.private.iter().any(|p| {
-            path == p || path.starts_with(&format!("{p}.")) || path.starts_with(&format!("{p}["))
-        })
+        super::private::covers(self.private, path)
     }
     /// Whether a block is drawn in the form (not private, not drawn inside a section).
     fn in_form(&self, key: &str) -> bool {
@@ -185,16 +185,21 @@ pub fn build(
     };
     let ctx = Ctx {
         year: rec.year,
+        rec,
         f: Figures {
             figs,
             findings,
             rounding,
         },
         private,
+        // A redacted or private section draws nothing: its tables go back to the form.
         shown_in_sections: sections
             .iter()
-            .filter(|s| !s.redacted)
-            .flat_map(|s| s.show.clone())
+            .enumerate()
+            .filter(|(i, s)| {
+                !s.redacted && !super::private::covers(private, &format!("sections[{i}]"))
+            })
+            .flat_map(|(_, s)| s.show.clone())
             .collect(),
     };
     let department = dept_override
@@ -356,37 +361,41 @@ fn eval_form(ctx: &Ctx, e: &Evaluation, department: &str, year: i32) -> Vec<Bloc
         b.push(Block::Table(t));
     }
     if let Some(g) = e.goals.as_ref().filter(|_| ctx.in_form("goals")) {
-        if let Some(func) = &g.functions {
+        fn shown<'v>(ctx: &Ctx, v: Option<&'v String>, key: &str) -> Option<&'v str> {
+            v.filter(|_| !ctx.private(&format!("goals.{key}")))
+                .map(String::as_str)
+        }
+        let functions = shown(ctx, g.functions.as_ref(), "functions");
+        let functions_note = shown(ctx, g.functions_note.as_ref(), "functions_note");
+        if functions.is_some() || functions_note.is_some() {
             let mut t = TableView::new("部门职责", None, &["内容", "说明"]);
-            t.row(vec![
-                Cell::md(Some(func)),
-                Cell::md(g.functions_note.as_deref()),
-            ]);
+            t.row(vec![Cell::md(functions), Cell::md(functions_note)]);
             b.push(Block::Table(t));
         }
-        tasks_block(ctx, &g.tasks, "goals.tasks", "年度主要工作内容", &mut b);
-        if g.overall.is_some() {
-            if g.overall_note.is_some() {
+        if !ctx.private("goals.tasks") {
+            tasks_block(ctx, &g.tasks, "goals.tasks", "年度主要工作内容", &mut b);
+        }
+        let overall = shown(ctx, g.overall.as_ref(), "overall");
+        let overall_note = shown(ctx, g.overall_note.as_ref(), "overall_note");
+        if overall.is_some() || overall_note.is_some() {
+            if overall_note.is_some() {
                 let mut t = TableView::new("部门整体支出绩效目标", None, &["目标", "说明"]);
-                t.row(vec![
-                    Cell::md(g.overall.as_deref()),
-                    Cell::md(g.overall_note.as_deref()),
-                ]);
+                t.row(vec![Cell::md(overall), Cell::md(overall_note)]);
                 b.push(Block::Table(t));
             } else {
                 b.push(Block::Prose {
                     title: Some("部门整体支出绩效目标".into()),
-                    md: g.overall.clone().unwrap_or_default(),
+                    md: overall.unwrap_or_default().to_string(),
                 });
             }
         }
-        if let Some(a) = &g.achievements {
+        if let Some(a) = shown(ctx, g.achievements.as_ref(), "achievements") {
             b.push(Block::Prose {
                 title: Some("年度总体运行情况及取得的成绩".into()),
-                md: a.clone(),
+                md: a.to_string(),
             });
         }
-        if !g.years.is_empty() {
+        if !g.years.is_empty() && !ctx.private("goals.years") {
             let mut t = TableView::new("部门年度目标", None, &["年度", "目标", "实际完成"]);
             for y in &g.years {
                 t.row(vec![
@@ -412,21 +421,24 @@ fn eval_form(ctx: &Ctx, e: &Evaluation, department: &str, year: i32) -> Vec<Bloc
             b.extend(eval_block(ctx, e, key));
         }
     }
-    if let Some(g) = e
-        .goals
-        .as_ref()
-        .filter(|g| g.qualitative_target.is_some() || g.qualitative_result.is_some())
-    {
-        let mut t = TableView::new(
-            "整体支出绩效定性目标及实施计划完成情况",
-            None,
-            &["预期目标", "实际完成"],
-        );
-        t.row(vec![
-            Cell::md(g.qualitative_target.as_deref()),
-            Cell::md(g.qualitative_result.as_deref()),
-        ]);
-        b.push(Block::Table(t));
+    if let Some(g) = e.goals.as_ref().filter(|_| ctx.in_form("goals")) {
+        let target = g
+            .qualitative_target
+            .as_deref()
+            .filter(|_| !ctx.private("goals.qualitative_target"));
+        let result = g
+            .qualitative_result
+            .as_deref()
+            .filter(|_| !ctx.private("goals.qualitative_result"));
+        if target.is_some() || result.is_some() {
+            let mut t = TableView::new(
+                "整体支出绩效定性目标及实施计划完成情况",
+                None,
+                &["预期目标", "实际完成"],
+            );
+            t.row(vec![Cell::md(target), Cell::md(result)]);
+            b.push(Block::Table(t));
+        }
     }
     if ctx.in_form("indicators") && !e.indicators.is_empty() {
         b.extend(indicator_blocks(
@@ -440,7 +452,7 @@ fn eval_form(ctx: &Ctx, e: &Evaluation, department: &str, year: i32) -> Vec<Bloc
     if ctx.in_form("score") {
         b.extend(eval_block(ctx, e, "score"));
     }
-    common_tail(ctx, &e.evaluators, &e.signoffs, &e.notes, &mut b);
+    common_tail(ctx, "", &e.evaluators, &e.signoffs, &e.notes, &mut b);
     b
 }
 
@@ -449,9 +461,11 @@ fn tasks_block(ctx: &Ctx, tasks: &[Task], path: &str, title: &str, b: &mut Vec<B
         return;
     }
     if tasks.iter().all(|t| matches!(t, Task::Text(_))) {
-        let items = tasks
+        let items: Vec<String> = tasks
             .iter()
-            .map(|t| {
+            .enumerate()
+            .filter(|(i, _)| !ctx.private(&format!("{path}[{i}]")))
+            .map(|(_, t)| {
                 if let Task::Text(s) = t {
                     s.clone()
                 } else {
@@ -459,6 +473,9 @@ fn tasks_block(ctx: &Ctx, tasks: &[Task], path: &str, title: &str, b: &mut Vec<B
                 }
             })
             .collect();
+        if items.is_empty() {
+            return;
+        }
         b.push(Block::List {
             title: title.to_string(),
             items,
@@ -499,7 +516,10 @@ fn task_table(
         head.push("偏差原因");
     }
     let mut t = TableView::new(title, money.then_some("万元"), &head);
-    for (i, r) in rows {
+    for (i, r) in rows
+        .iter()
+        .filter(|(i, _)| !ctx.private(&format!("{path}[{i}]")))
+    {
         let mut cells = vec![Cell::head(r.name.clone().unwrap_or_default())];
         if head.contains(&"项目级次") {
             cells.push(Cell::opt(r.level.as_deref()));
@@ -873,6 +893,9 @@ fn eval_block(ctx: &Ctx, e: &Evaluation, key: &str) -> Vec<Block> {
                 ],
             );
             for (i, r) in e.year_over_year.iter().enumerate() {
+                if ctx.private(&format!("year_over_year[{i}]")) {
+                    continue;
+                }
                 let p = |k: &str| format!("year_over_year[{i}].{k}");
                 let mut change = f.cell(&p("change"));
                 if let Some(d) = &r.stated_direction {
@@ -890,7 +913,8 @@ fn eval_block(ctx: &Ctx, e: &Evaluation, key: &str) -> Vec<Block> {
                 ]);
             }
             b.push(Block::Table(t));
-            if let Some(c) = super::trends::year_over_year(e, ctx.year) {
+            let shown = |i: usize| !ctx.private(&format!("year_over_year[{i}]"));
+            if let Some(c) = super::trends::year_over_year(e, ctx.year, &shown) {
                 b.push(c);
             }
         }
@@ -1060,6 +1084,9 @@ fn indicator_table(
     };
     for (i, ind) in inds.iter().enumerate() {
         let path = format!("{prefix}indicators[{i}]");
+        if ctx.private(&path) {
+            continue;
+        }
         let l1 = ind.level1.clone().unwrap_or_default();
         let l2 = ind.level2.clone();
         let mut cells = vec![
@@ -1092,7 +1119,8 @@ fn indicator_table(
         }
         if actual {
             let mut c = Cell::opt(ind.actual.as_deref());
-            if ind.figure.is_some() {
+            // A check computed from a withheld block (a private budget) is not shown.
+            if ind.figure.is_some() && !super::private::figure_withheld(ctx.rec, &path) {
                 let fc = ctx.f.cell(&format!("{path}.figure"));
                 c.check = fc.check;
                 c.agrees = fc.agrees;
@@ -1160,14 +1188,29 @@ fn l1_or_l2_has_weight(l1: &str, l2: Option<&str>, w: &crate::num::Num) -> bool 
     label.contains(&format!("{}分", w.value)) || label.contains(&format!("{} 分", w.value))
 }
 
+/// Evaluators, notes and signoffs of a record (`prefix` "") or a project ("projects[0].").
 fn common_tail(
     ctx: &Ctx,
+    prefix: &str,
     evaluators: &[crate::model::Evaluator],
     signoffs: &[Signoff],
     notes: &[String],
     b: &mut Vec<Block>,
 ) {
-    if !evaluators.is_empty() && !ctx.private("evaluators") {
+    let shown = |key: &str, i: usize| !ctx.private(&format!("{prefix}{key}[{i}]"));
+    let evaluators: Vec<_> = (0..evaluators.len())
+        .filter(|&i| shown("evaluators", i))
+        .map(|i| &evaluators[i])
+        .collect();
+    let notes: Vec<String> = (0..notes.len())
+        .filter(|&i| shown("notes", i))
+        .map(|i| notes[i].clone())
+        .collect();
+    let signoffs: Vec<&Signoff> = (0..signoffs.len())
+        .filter(|&i| shown("signoffs", i))
+        .map(|i| &signoffs[i])
+        .collect();
+    if !evaluators.is_empty() {
         let mut t = TableView::new("评价人员", None, &["姓名", "职务/职称", "单位"]);
         for e in evaluators {
             t.row(vec![
@@ -1178,20 +1221,20 @@ fn common_tail(
         }
         b.push(Block::Table(t));
     }
-    if !notes.is_empty() && !ctx.private("notes") {
+    if !notes.is_empty() {
         b.push(Block::List {
             title: "备注".into(),
-            items: notes.to_vec(),
+            items: notes,
         });
     }
-    if !signoffs.is_empty() && !ctx.private("signoffs") {
+    if !signoffs.is_empty() {
         b.push(Block::Signoffs {
-            items: signoff_views(signoffs),
+            items: signoff_views(&signoffs),
         });
     }
 }
 
-fn signoff_views(s: &[Signoff]) -> Vec<SignoffView> {
+fn signoff_views(s: &[&Signoff]) -> Vec<SignoffView> {
     s.iter()
         .map(|s| SignoffView {
             title: s.title.clone().unwrap_or_default(),
@@ -1371,7 +1414,11 @@ fn projects(ctx: &Ctx, projects: &[Project], prefix: &str) -> Vec<Block> {
             ]);
             b.push(Block::Table(t));
         }
-        if let Some(o) = &proj.other_matters {
+        if let Some(o) = proj
+            .other_matters
+            .as_ref()
+            .filter(|_| !ctx.private(&format!("{path}.other_matters")))
+        {
             b.push(Block::Prose {
                 title: Some("其他需说明事项".into()),
                 md: o.clone(),
@@ -1390,7 +1437,11 @@ fn projects(ctx: &Ctx, projects: &[Project], prefix: &str) -> Vec<Block> {
             .as_ref()
             .filter(|_| !ctx.private(&format!("{path}.contact")))
         {
-            if let Some(n) = &c.name {
+            if let Some(n) = c
+                .name
+                .as_ref()
+                .filter(|_| !ctx.private(&format!("{path}.contact.name")))
+            {
                 tail_items.push(("联系人".into(), Cell::text(n.clone())));
             }
             if let Some(ph) = c
@@ -1410,7 +1461,14 @@ fn projects(ctx: &Ctx, projects: &[Project], prefix: &str) -> Vec<Block> {
                 items: tail_items,
             });
         }
-        common_tail(ctx, &[], &proj.signoffs, &proj.notes, &mut b);
+        common_tail(
+            ctx,
+            &format!("{path}."),
+            &[],
+            &proj.signoffs,
+            &proj.notes,
+            &mut b,
+        );
     }
     b
 }
@@ -1420,7 +1478,7 @@ fn targets_form(ctx: &Ctx, t: &Targets, department: &str) -> Vec<Block> {
     let mut b = Vec::new();
     let mut items = vec![("部门（单位）名称".to_string(), Cell::text(department))];
     if let Some(c) = t.contact.as_ref().filter(|_| !ctx.private("contact")) {
-        if let Some(n) = &c.name {
+        if let Some(n) = c.name.as_ref().filter(|_| !ctx.private("contact.name")) {
             items.push(("联系人".into(), Cell::text(n.clone())));
         }
         if let Some(p) = c.phone.as_ref().filter(|_| !ctx.private("contact.phone")) {
@@ -1491,6 +1549,6 @@ fn targets_form(ctx: &Ctx, t: &Targets, department: &str) -> Vec<Block> {
             "",
         ));
     }
-    common_tail(ctx, &[], &t.signoffs, &t.notes, &mut b);
+    common_tail(ctx, "", &[], &t.signoffs, &t.notes, &mut b);
     b
 }

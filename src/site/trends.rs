@@ -76,12 +76,16 @@ pub fn three_public(f: &Figures, e: &Evaluation, year: i32) -> Block {
     }))
 }
 
-/// 同比 rows that state both years' amounts in 万元.
-pub fn year_over_year(e: &Evaluation, year: i32) -> Option<Block> {
+/// 同比 rows that state both years' amounts in 万元 (those `shown` by index: a record may
+/// withhold a row).
+pub fn year_over_year(e: &Evaluation, year: i32, shown: &dyn Fn(usize) -> bool) -> Option<Block> {
     let title = "同比情况：本年与上年比较";
     let rows: Vec<_> = e
         .year_over_year
         .iter()
+        .enumerate()
+        .filter(|(i, _)| shown(*i))
+        .map(|(_, r)| r)
         .filter(|r| r.unit.as_deref().is_none_or(|u| u == "万元"))
         .filter_map(|r| {
             Some((
