@@ -2,16 +2,20 @@
 //! builds CONTENT into OUTPUT, changes one published figure of one record, rebuilds,
 //! prints the times, restores the record and rebuilds again.
 //!
-//! cargo run --release --example rebuild -- CONTENT OUTPUT [RECORD]
+//! cargo run --release --example rebuild -- CONTENT OUTPUT [RECORD] [--compare]
 //!
-//! RECORD is a record file relative to CONTENT (default: the middle record).
+//! RECORD is a record file relative to CONTENT (default: the middle record). With
+//! `--compare`, the tree rebuilt after the edit is compared byte for byte with a clean
+//! build of the edited content (into OUTPUT-clean, removed afterwards).
 
 use gongkai::incremental::Workspace;
 use std::path::PathBuf;
 use std::time::Instant;
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let compare = args.iter().any(|a| a == "--compare");
+    args.retain(|a| a != "--compare");
     let (Some(content), Some(output)) = (args.first(), args.get(1)) else {
         eprintln!("usage: rebuild CONTENT OUTPUT [RECORD]");
         std::process::exit(2);
@@ -71,5 +75,46 @@ fn main() {
         for (name, d) in &r.timings.stages {
             println!("  {name:<8} {:>8.1} ms", d.as_secs_f64() * 1000.0);
         }
+        if compare && label == "edited" {
+            let clean = PathBuf::from(format!("{output}-clean"));
+            let _ = std::fs::remove_dir_all(&clean);
+            let o = gongkai::BuildOptions {
+                output: clean.clone(),
+                ..opts.clone()
+            };
+            gongkai::build(&o).unwrap_or_else(|e| {
+                eprintln!("{e}");
+                std::process::exit(1)
+            });
+            let same = tree(&clean) == tree(std::path::Path::new(output));
+            let _ = std::fs::remove_dir_all(&clean);
+            println!(
+                "{}",
+                if same {
+                    "identical to a clean build"
+                } else {
+                    "DIFFERS from a clean build"
+                }
+            );
+            if !same {
+                std::process::exit(1);
+            }
+        }
     }
+}
+
+/// Path → SHA-256 of every file under `dir`.
+fn tree(dir: &std::path::Path) -> std::collections::BTreeMap<String, String> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let bytes = std::fs::read(e.path()).unwrap_or_default();
+            (
+                gongkai::write::relative(dir, e.path()),
+                gongkai::manifest::sha256_hex(&bytes),
+            )
+        })
+        .collect()
 }

@@ -42,6 +42,21 @@ enum Command {
         #[arg(long)]
         clean: bool,
     },
+    /// 监视：生成网站后，内容一有改动即只重新生成受影响的页面 (build, then rebuild what an edit touches, until Ctrl+C)
+    Watch {
+        /// 内容目录 (content folder)
+        #[arg(long, default_value = "content")]
+        content: PathBuf,
+        /// 输出目录 (output folder)
+        #[arg(long, default_value = "output")]
+        output: PathBuf,
+        /// 主题目录 (theme folder)
+        #[arg(long, default_value = "themes/default")]
+        theme: PathBuf,
+        /// 检查改动的间隔（毫秒） (how often to look for changes, ms)
+        #[arg(long, default_value_t = 300)]
+        interval: u64,
+    },
     /// 校验：按 manifest.json 逐一核对已发布目录中的文件 (check a published folder against its manifest)
     Verify {
         /// 已发布的网站目录 (the published folder)
@@ -104,6 +119,12 @@ fn main() -> ExitCode {
             clean,
         } => build(content, output, theme, strict, timings, clean),
         Command::Verify { dir } => verify(dir),
+        Command::Watch {
+            content,
+            output,
+            theme,
+            interval,
+        } => watch(content, output, theme, interval),
         Command::Archive {
             year,
             out,
@@ -186,6 +207,78 @@ fn build(
             ExitCode::SUCCESS
         }
         Err(e) => fail(&e),
+    }
+}
+
+/// Content files with their modification time and size, by path relative to `root`.
+fn scan(root: &std::path::Path) -> BTreeMap<String, (std::time::SystemTime, u64)> {
+    walkdir::WalkDir::new(root)
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .filter_map(|e| {
+            let m = e.metadata().ok()?;
+            Some((
+                gongkai::write::relative(root, e.path()),
+                (m.modified().ok()?, m.len()),
+            ))
+        })
+        .collect()
+}
+
+fn watch(content: PathBuf, output: PathBuf, theme: PathBuf, interval: u64) -> ExitCode {
+    let opts = BuildOptions {
+        content: content.clone(),
+        theme,
+        output: output.clone(),
+        clean: false,
+    };
+    let start = Instant::now();
+    let (mut ws, report) = match gongkai::incremental::Workspace::open(&opts) {
+        Ok(x) => x,
+        Err(e) => return fail(&e),
+    };
+    println!(
+        "已生成 {} 份公开文件、{} 个页面 → {}，用时 {:.2} 秒。正在监视 {} 的改动（Ctrl+C 退出）……",
+        report.records,
+        report.pages,
+        output.display(),
+        start.elapsed().as_secs_f64(),
+        content.display()
+    );
+    let mut seen = scan(&content);
+    loop {
+        std::thread::sleep(std::time::Duration::from_millis(interval));
+        let now = scan(&content);
+        if now == seen {
+            continue;
+        }
+        let changed: Vec<String> = now
+            .iter()
+            .filter(|(k, v)| seen.get(*k) != Some(v))
+            .map(|(k, _)| k.clone())
+            .chain(seen.keys().filter(|k| !now.contains_key(*k)).cloned())
+            .collect();
+        let t = Instant::now();
+        match ws.rebuild(&changed) {
+            Ok(r) => println!(
+                "已更新：{}（{}，{} 个页面，写入 {} 个文件，用时 {:.3} 秒）",
+                changed.join("、"),
+                if r.full {
+                    "全部重新生成"
+                } else {
+                    "增量"
+                },
+                r.pages,
+                r.written.len(),
+                t.elapsed().as_secs_f64()
+            ),
+            Err(e) => {
+                eprintln!("{e}\n未更新，网站保持上一版本 (not rebuilt; the site is unchanged)")
+            }
+        }
+        seen = now;
     }
 }
 
