@@ -116,6 +116,23 @@ fn data_json_figures_are_the_pages_figures() {
 }
 
 #[test]
+fn every_data_json_follows_the_documented_schema() {
+    let schema = json(&root().join("docs/data.schema.json"));
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let mut n = 0;
+    for e in walkdir::WalkDir::new(built()) {
+        let e = e.unwrap();
+        if e.file_name() == "data.json" {
+            let doc = json(e.path());
+            let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+            assert!(errors.is_empty(), "{:?}: {errors:?}", e.path());
+            n += 1;
+        }
+    }
+    assert_eq!(n, 5);
+}
+
+#[test]
 fn seed_figures_in_the_data() {
     let doc = json(&built().join("xiangxi-xfj/2023/data.json"));
     let tp = table(&doc, "three_public").unwrap();
