@@ -405,7 +405,8 @@ pub fn build<'a>(
                     initial: b.and_then(|b| b.initial.as_ref()).map(|n| n.value),
                     adjusted: b.and_then(|b| b.adjusted.as_ref()).map(|n| n.value),
                     executed: b.and_then(|b| b.executed.as_ref()).map(|n| n.value),
-                    three_public: (!tp.is_empty()).then(|| tp.iter().sum()),
+                    three_public: (!tp.is_empty())
+                        .then(|| tp.iter().fold(Decimal::ZERO, |s, v| s.saturating_add(*v))),
                     rate: num("budget.execution_rate"),
                     score,
                 };
