@@ -166,7 +166,7 @@ pub fn load(root: &Path) -> Result<Content, Diagnostics> {
     }
 
     for slug in &walked.department_folders {
-        if !walked.department_files.contains(slug) {
+        if !walked.department_files.contains(slug) && !walked.unreadable.contains(slug) {
             diags.push(
                 Diagnostic::file(
                     format!("{slug}/department.toml"),
@@ -324,6 +324,8 @@ struct Walked {
     department_folders: Vec<String>,
     /// Department folders holding a department.toml.
     department_files: BTreeSet<String>,
+    /// Entries that could not be read (reported): nothing is said about what they hold.
+    unreadable: BTreeSet<String>,
 }
 
 /// Walks the content folder, classifying every entry and reporting unknown ones.
@@ -342,6 +344,9 @@ fn walk(root: &Path, diags: &mut Vec<Diagnostic>) -> Walked {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
+                if let Some(p) = e.path() {
+                    out.unreadable.insert(rel_path(root, p));
+                }
                 diags.push(walk_problem(root, &e));
                 continue;
             }
