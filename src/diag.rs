@@ -17,6 +17,9 @@ pub struct Diagnostic {
     pub field: String,
     /// What is wrong and what was expected.
     pub message: String,
+    /// How to fix it, when there is a suggestion (「是否应为 `evaluation.toml`？」).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
     /// The source line, when there is one.
     #[serde(skip)]
     pub excerpt: Option<String>,
@@ -32,6 +35,7 @@ impl Diagnostic {
             col,
             field: field.to_string(),
             message: message.to_string(),
+            help: None,
             excerpt: Some(source.line(line).to_string()),
         }
     }
@@ -44,8 +48,16 @@ impl Diagnostic {
             col: 0,
             field: String::new(),
             message: message.to_string(),
+            help: None,
             excerpt: None,
         }
+    }
+
+    /// This problem with a suggestion of how to fix it.
+    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+        let help = help.into();
+        self.help = (!help.is_empty()).then_some(help);
+        self
     }
 }
 
@@ -63,9 +75,10 @@ impl fmt::Display for Diagnostic {
         if let Some(ex) = &self.excerpt {
             let n = self.line.to_string();
             let pad = " ".repeat(n.len());
+            let (ex, caret) = excerpt_window(ex, self.col.saturating_sub(1));
             let caret_at: usize = ex
                 .chars()
-                .take(self.col.saturating_sub(1))
+                .take(caret)
                 .map(|c| if c.is_ascii() { 1 } else { 2 })
                 .sum();
             write!(
@@ -74,8 +87,41 @@ impl fmt::Display for Diagnostic {
                 " ".repeat(caret_at)
             )?;
         }
+        if let Some(help) = &self.help {
+            write!(f, "\n   = 提示 (help): {help}")?;
+        }
         Ok(())
     }
+}
+
+/// Characters of a source line shown around the column.
+const EXCERPT_CHARS: usize = 100;
+
+/// The part of `line` shown in a message, and the caret's character index in it: long
+/// lines (a minified record, a 50 MB one-liner) are cut to a window around the column,
+/// and control characters are shown as `�` so that a file cannot drive the terminal.
+fn excerpt_window(line: &str, col: usize) -> (String, usize) {
+    let chars: Vec<char> = line.chars().collect();
+    let (start, cut_start) = if chars.len() <= EXCERPT_CHARS || col < EXCERPT_CHARS / 2 {
+        (0, false)
+    } else {
+        let start = (col - EXCERPT_CHARS / 2).min(chars.len().saturating_sub(EXCERPT_CHARS));
+        (start, start > 0)
+    };
+    let end = (start + EXCERPT_CHARS).min(chars.len());
+    let mut out = String::new();
+    if cut_start {
+        out.push('…');
+    }
+    out.extend(chars[start..end].iter().map(|&c| match c {
+        '\t' => ' ',
+        c if c.is_control() => '\u{FFFD}',
+        c => c,
+    }));
+    if end < chars.len() {
+        out.push('…');
+    }
+    (out, col - start + usize::from(cut_start))
 }
 
 /// Every problem of a run, in a stable order (file, line, column).

@@ -1,6 +1,14 @@
 //! Stage 1, load: the only code that reads the content folder. Walks it, reads every
-//! file, deserializes it into the typed model, and reports every problem of the whole
-//! folder at once, each with file, line, column and field path.
+//! file, deserializes it into the typed model, applies the format's rules
+//! ([`validate`]), and reports every problem of the whole folder at once, each with file,
+//! line, column and field path, and a suggestion where there is one.
+//!
+//! Bad input never panics and never hangs: files are read only when they are regular
+//! files no larger than [`MAX_FILE_BYTES`], symbolic-link loops are reported and skipped,
+//! and the TOML parser bounds nesting.
+
+mod messages;
+pub mod validate;
 
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::model::{
@@ -10,14 +18,29 @@ use crate::model::{
 use crate::num::with_source;
 use rayon::prelude::*;
 use serde::de::DeserializeOwned;
+use std::collections::{BTreeSet, HashMap};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use toml::de::{DeTable, DeValue};
+pub use validate::{Validate, YEARS};
+use validate::{Validator, did_you_mean};
 
 /// File names a year folder may hold.
 const RECORD_FILES: [&str; 2] = ["evaluation.toml", "targets.toml"];
 
+/// The largest content file read: 8 MiB. The largest real record is under 50 KB; a file
+/// 150 times that is not a record (a misplaced export, a log), and refusing it before
+/// reading keeps a parallel load's memory bounded (the parsed tree of a TOML file takes
+/// several times its size).
+pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Errors listed for one file; a file with more is shown with the first ones.
+const MAX_ERRORS_PER_FILE: usize = 20;
+
 /// A file found in the content folder, before parsing.
 enum Found {
+    Site,
     Department {
         slug: String,
     },
@@ -28,88 +51,109 @@ enum Found {
     },
 }
 
+/// One file read and parsed: its source when it could be read, its value when it could
+/// be deserialized (even with rule errors, so that checks across files still run), and
+/// its problems.
+struct Loaded<T> {
+    source: Option<Arc<SourceFile>>,
+    value: Option<T>,
+    diags: Vec<Diagnostic>,
+}
+
+impl<T> Loaded<T> {
+    fn map<U>(self, f: impl FnOnce(T) -> U) -> Loaded<U> {
+        Loaded {
+            source: self.source,
+            value: self.value.map(f),
+            diags: self.diags,
+        }
+    }
+}
+
+/// A parsed file, with what its place in the folder says about it.
+enum Parsed {
+    Site(Loaded<SiteConfig>),
+    Department {
+        slug: String,
+        file: Loaded<DepartmentInfo>,
+    },
+    Record {
+        slug: String,
+        year: i32,
+        kind: RecordKind,
+        file: Loaded<RecordBody>,
+    },
+}
+
 /// Loads `root` (the content folder): `site.toml`, every department and every record.
 /// Returns every problem found, not only the first.
 pub fn load(root: &Path) -> Result<Content, Diagnostics> {
-    let mut diags = Vec::new();
-    if !root.is_dir() {
-        return Err(Diagnostics(vec![Diagnostic::file(
-            root.display().to_string(),
-            "内容目录不存在或不是目录 (the content folder does not exist or is not a folder)",
-        )]));
+    if let Some(d) = check_root(root) {
+        return Err(Diagnostics(vec![d]));
     }
-
-    let mut found: Vec<(PathBuf, String, Found)> = Vec::new();
-    let mut site_file = None;
-    walk(root, &mut found, &mut site_file, &mut diags);
+    let mut diags = Vec::new();
+    let walked = walk(root, &mut diags);
 
     // Parse every file in parallel; results keep the walk's (sorted) order.
-    let site = match site_file {
-        Some(p) => read_and_parse::<SiteConfig>(root, &p).map(|(src, s)| (Some(src), s)),
-        None => Ok((None, SiteConfig::default())),
-    };
-    let parsed: Vec<ParseResult> = found
-        .par_iter()
-        .map(|(path, _, what)| match what {
-            Found::Department { .. } => read_and_parse::<DepartmentInfo>(root, path)
-                .map(|(src, d)| (src, Parsed::Department(Box::new(d)))),
-            Found::Record { kind, .. } => match kind {
-                RecordKind::Evaluation => {
-                    read_and_parse::<Evaluation>(root, path).map(|(src, mut e)| {
+    let parsed: Vec<Parsed> = walked
+        .files
+        .into_par_iter()
+        .map(|(path, what)| match what {
+            Found::Site => Parsed::Site(read::<SiteConfig>(root, &path)),
+            Found::Department { slug } => Parsed::Department {
+                slug,
+                file: read::<DepartmentInfo>(root, &path),
+            },
+            Found::Record { slug, year, kind } => Parsed::Record {
+                slug,
+                year,
+                kind,
+                file: match kind {
+                    RecordKind::Evaluation => read::<Evaluation>(root, &path).map(|mut e| {
                         e.projects.iter_mut().for_each(Project::hoist_misplaced);
-                        (src, Parsed::Record(RecordBody::Evaluation(Box::new(e))))
-                    })
-                }
-                RecordKind::Targets => read_and_parse::<Targets>(root, path)
-                    .map(|(src, t)| (src, Parsed::Record(RecordBody::Targets(Box::new(t))))),
+                        RecordBody::Evaluation(Box::new(e))
+                    }),
+                    RecordKind::Targets => {
+                        read::<Targets>(root, &path).map(|t| RecordBody::Targets(Box::new(t)))
+                    }
+                },
             },
         })
         .collect();
 
-    let site = site.map_err(|d| diags.extend(d)).ok();
+    let mut site = None;
+    let mut site_source = None;
     let mut departments: Vec<Department> = Vec::new();
     let mut records: Vec<(String, Record)> = Vec::new();
-    for ((_, rel, what), result) in found.into_iter().zip(parsed) {
-        let (source, parsed) = match result {
-            Ok(ok) => ok,
-            Err(d) => {
-                diags.extend(d);
-                continue;
+    for p in parsed {
+        match p {
+            Parsed::Site(file) => {
+                diags.extend(file.diags);
+                site_source = file.source;
+                site = file.value;
             }
-        };
-        match (what, parsed) {
-            (Found::Department { slug }, Parsed::Department(info)) => {
-                if info.name.as_deref().is_none_or(|n| n.trim().is_empty()) {
-                    diags.push(Diagnostic::at(
-                        &source,
-                        0,
-                        "name",
-                        "缺少必填字段 `name`（部门(单位)名称） (missing required key `name`)",
-                    ));
+            Parsed::Department { slug, file } => {
+                diags.extend(file.diags);
+                if let (Some(source), Some(info)) = (file.source, file.value) {
+                    departments.push(Department {
+                        slug,
+                        info,
+                        records: Vec::new(),
+                        source,
+                    });
                 }
-                departments.push(Department {
-                    slug,
-                    info: *info,
-                    records: Vec::new(),
-                    source,
-                });
             }
-            (Found::Record { slug, year, kind }, Parsed::Record(body)) => {
-                let stated_year = match &body {
-                    RecordBody::Evaluation(e) => &e.year,
-                    RecordBody::Targets(t) => &t.year,
+            Parsed::Record {
+                slug,
+                year,
+                kind,
+                file,
+            } => {
+                diags.extend(file.diags);
+                let (Some(source), Some(body)) = (file.source, file.value) else {
+                    continue;
                 };
-                if stated_year.value != rust_decimal::Decimal::from(year) {
-                    diags.push(Diagnostic::at(
-                        &source,
-                        stated_year.span.start,
-                        "year",
-                        &format!(
-                            "年度 {} 与所在目录 {year} 不一致 (year {} does not match its folder {rel})",
-                            stated_year.value, stated_year.value
-                        ),
-                    ));
-                }
+                diags.extend(year_mismatch(&source, &body, &slug, year));
                 records.push((
                     slug,
                     Record {
@@ -120,17 +164,29 @@ pub fn load(root: &Path) -> Result<Content, Diagnostics> {
                     },
                 ));
             }
-            _ => unreachable!("parse result follows the found kind"),
         }
     }
 
+    for slug in &walked.department_folders {
+        if !walked.department_files.contains(slug) && !walked.unreadable.contains(slug) {
+            diags.push(
+                Diagnostic::file(
+                    format!("{slug}/department.toml"),
+                    "缺少 department.toml：每个部门目录都需要它 (missing department.toml: every department folder needs one)",
+                )
+                .with_help(format!(
+                    "新建 {slug}/department.toml，至少写 name = \"……\"（部门全称） (create it with the department's name)"
+                )),
+            );
+        }
+    }
+    duplicate_departments(&departments, &mut diags);
+
+    // Records of a department whose department.toml is missing or invalid were reported
+    // with it.
     for (slug, record) in records {
-        match departments.iter_mut().find(|d| d.slug == slug) {
-            Some(d) => d.records.push(record),
-            None => diags.push(Diagnostic::file(
-                format!("{slug}/department.toml"),
-                "缺少 department.toml：每个部门目录都需要它 (missing department.toml: every department folder needs one)",
-            )),
+        if let Some(d) = departments.iter_mut().find(|d| d.slug == slug) {
+            d.records.push(record);
         }
     }
     for d in &mut departments {
@@ -138,9 +194,8 @@ pub fn load(root: &Path) -> Result<Content, Diagnostics> {
     }
 
     if diags.is_empty() {
-        let (site_source, site) = site.unwrap_or_default();
         Ok(Content {
-            site,
+            site: site.unwrap_or_default(),
             site_source,
             departments,
             root: root.to_path_buf(),
@@ -151,7 +206,7 @@ pub fn load(root: &Path) -> Result<Content, Diagnostics> {
 }
 
 /// Reads one record file again (`rel` under `root`, e.g. `xiangxi-xfj/2023/evaluation.toml`)
-/// with the same checks as [`load`]: for rebuilding after an edit without reading the rest.
+/// with the same rules as [`load`]: for rebuilding after an edit without reading the rest.
 pub fn reload_record(
     root: &Path,
     rel: &str,
@@ -159,29 +214,23 @@ pub fn reload_record(
     year: i32,
 ) -> Result<Record, Diagnostics> {
     let path = root.join(rel);
-    let (source, body) = match kind {
-        RecordKind::Evaluation => read_and_parse::<Evaluation>(root, &path).map(|(src, mut e)| {
+    let file = match kind {
+        RecordKind::Evaluation => read::<Evaluation>(root, &path).map(|mut e| {
             e.projects.iter_mut().for_each(Project::hoist_misplaced);
-            (src, RecordBody::Evaluation(Box::new(e)))
+            RecordBody::Evaluation(Box::new(e))
         }),
-        RecordKind::Targets => read_and_parse::<Targets>(root, &path)
-            .map(|(src, t)| (src, RecordBody::Targets(Box::new(t)))),
-    }
-    .map_err(Diagnostics)?;
-    let stated_year = match &body {
-        RecordBody::Evaluation(e) => &e.year,
-        RecordBody::Targets(t) => &t.year,
+        RecordKind::Targets => {
+            read::<Targets>(root, &path).map(|t| RecordBody::Targets(Box::new(t)))
+        }
     };
-    if stated_year.value != rust_decimal::Decimal::from(year) {
-        return Err(Diagnostics(vec![Diagnostic::at(
-            &source,
-            stated_year.span.start,
-            "year",
-            &format!(
-                "年度 {} 与所在目录 {year} 不一致 (year {} does not match its folder {rel})",
-                stated_year.value, stated_year.value
-            ),
-        )]));
+    let mut diags = file.diags;
+    let (Some(source), Some(body)) = (file.source, file.value) else {
+        return Err(Diagnostics(diags));
+    };
+    let slug = rel.split('/').next().unwrap_or_default();
+    diags.extend(year_mismatch(&source, &body, slug, year));
+    if !diags.is_empty() {
+        return Err(Diagnostics(diags));
     }
     Ok(Record {
         year,
@@ -191,11 +240,109 @@ pub fn reload_record(
     })
 }
 
-type ParseResult = Result<(Arc<SourceFile>, Parsed), Vec<Diagnostic>>;
+/// A record whose `year` is not its folder's (a year out of range is reported by the
+/// record's rules instead).
+fn year_mismatch(
+    source: &SourceFile,
+    body: &RecordBody,
+    slug: &str,
+    folder: i32,
+) -> Option<Diagnostic> {
+    let stated = match body {
+        RecordBody::Evaluation(e) => &e.year,
+        RecordBody::Targets(t) => &t.year,
+    };
+    let in_range = rust_decimal::prelude::ToPrimitive::to_i32(&stated.value)
+        .is_some_and(|y| YEARS.contains(&y));
+    (in_range && stated.value != rust_decimal::Decimal::from(folder)).then(|| {
+        Diagnostic::at(
+            source,
+            stated.span.start,
+            "year",
+            &format!(
+                "年度 {} 与所在目录 {folder} 不一致 (year {} does not match its folder {folder})",
+                stated.value, stated.value
+            ),
+        )
+        .with_help(format!(
+            "改为 year = {folder}，或把文件移到 {slug}/{}/ 目录 (fix the year, or move the file)",
+            stated.value
+        ))
+    })
+}
 
-enum Parsed {
-    Department(Box<DepartmentInfo>),
-    Record(RecordBody),
+/// The content path must be a folder.
+fn check_root(root: &Path) -> Option<Diagnostic> {
+    let shown = root.display().to_string();
+    match std::fs::metadata(root) {
+        Ok(m) if m.is_dir() => None,
+        Ok(_) => Some(
+            Diagnostic::file(
+                shown,
+                "内容路径是文件，不是目录 (the content path is a file, not a folder)",
+            )
+            .with_help(
+                "--content 应指向包含 site.toml 和各部门目录的文件夹 (--content names the folder holding site.toml and the department folders)",
+            ),
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(
+            Diagnostic::file(
+                shown,
+                "内容目录不存在 (the content folder does not exist)",
+            )
+            .with_help(
+                "检查路径；默认是当前目录下的 content/，可用 --content 指定 (check the path; the default is ./content)",
+            ),
+        ),
+        Err(e) => Some(io_problem(shown, &e)),
+    }
+}
+
+/// Two department folders for one department: the same 统一社会信用代码, or the same name
+/// in the same region.
+fn duplicate_departments(departments: &[Department], diags: &mut Vec<Diagnostic>) {
+    let mut by_code: HashMap<&str, &Department> = HashMap::new();
+    let mut by_name: HashMap<(&str, &str), &Department> = HashMap::new();
+    for d in departments {
+        let code = d.info.credit_code.as_deref().map(str::trim);
+        let first = code
+            .filter(|c| !c.is_empty())
+            .and_then(|c| {
+                by_code
+                    .get(c)
+                    .map(|f| (*f, "credit_code", "统一社会信用代码"))
+            })
+            .or_else(|| {
+                let name = d.info.name.as_deref()?.trim();
+                let region = d.info.region.as_deref().unwrap_or("").trim();
+                by_name.get(&(name, region)).map(|f| (*f, "name", "名称"))
+            });
+        if let Some((first, field, zh)) = first {
+            let at = Validator::new(&d.source).offset(field);
+            diags.push(
+                Diagnostic::at(
+                    &d.source,
+                    at,
+                    field,
+                    &format!(
+                        "部门重复：与 `{}` 的{zh}相同 (duplicate department: same {field} as {})",
+                        first.source.path, first.source.path
+                    ),
+                )
+                .with_help(
+                    "同一部门只用一个目录，把各年度目录移到其中；若确为不同部门，请写全称并注明所属地区 region (one folder per department)",
+                ),
+            );
+            continue;
+        }
+        if let Some(c) = code.filter(|c| !c.is_empty()) {
+            by_code.insert(c, d);
+        }
+        if let Some(name) = d.info.name.as_deref() {
+            let region = d.info.region.as_deref().unwrap_or("").trim();
+            by_name.insert((name.trim(), region), d);
+        }
+    }
 }
 
 fn rel_path(root: &Path, p: &Path) -> String {
@@ -207,38 +354,57 @@ fn rel_path(root: &Path, p: &Path) -> String {
         .join("/")
 }
 
+/// What the walk found.
+#[derive(Default)]
+struct Walked {
+    files: Vec<(PathBuf, Found)>,
+    /// Department folders (valid slugs).
+    department_folders: Vec<String>,
+    /// Department folders holding a department.toml.
+    department_files: BTreeSet<String>,
+    /// Entries that could not be read (reported): nothing is said about what they hold.
+    unreadable: BTreeSet<String>,
+}
+
 /// Walks the content folder, classifying every entry and reporting unknown ones.
-fn walk(
-    root: &Path,
-    found: &mut Vec<(PathBuf, String, Found)>,
-    site_file: &mut Option<PathBuf>,
-    diags: &mut Vec<Diagnostic>,
-) {
+/// Symbolic links are followed (a department may be linked in from elsewhere); a link
+/// back to a parent folder is reported, not followed.
+fn walk(root: &Path, diags: &mut Vec<Diagnostic>) -> Walked {
+    let mut out = Walked::default();
     let walker = walkdir::WalkDir::new(root)
         .min_depth(1)
         .max_depth(3)
-        .follow_links(false)
+        .follow_links(true)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| !e.file_name().to_string_lossy().starts_with('.'));
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
     for entry in walker {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                let path = e.path().map(|p| rel_path(root, p)).unwrap_or_default();
-                diags.push(Diagnostic::file(
-                    path,
-                    &format!("无法读取 (cannot read): {e}"),
-                ));
+                if let Some(p) = e.path() {
+                    out.unreadable.insert(rel_path(root, p));
+                }
+                diags.push(walk_problem(root, &e));
                 continue;
             }
         };
         let rel = rel_path(root, entry.path());
         let name = entry.file_name().to_string_lossy().to_string();
-        let is_dir = entry.file_type().is_dir();
+        let kind = entry.file_type();
+        if !kind.is_dir() && !kind.is_file() {
+            diags.push(Diagnostic::file(
+                rel,
+                "不是普通文件（可能是管道、设备或套接字），未读取 (not a regular file: a pipe, device or socket; not read)",
+            ).with_help("内容目录中只放 TOML 文件和目录 (the content folder holds TOML files and folders only)"));
+            continue;
+        }
+        let is_dir = kind.is_dir();
         let parts: Vec<&str> = rel.split('/').collect();
         match (parts.as_slice(), is_dir) {
-            ([_], false) if name == "site.toml" => *site_file = Some(entry.path().to_path_buf()),
+            ([_], false) if name == "site.toml" => {
+                out.files.push((entry.path().to_path_buf(), Found::Site))
+            }
             ([_], false) => diags.push(unknown(&rel, &name, &["site.toml"])),
             ([slug], true) => {
                 if crate::site::RESERVED_SLUGS.contains(slug) {
@@ -250,25 +416,30 @@ fn walk(
                     diags.push(Diagnostic::file(
                         rel.clone(),
                         &format!("部门目录名 `{slug}` 不合规：须以小写字母开头，只含 a-z、0-9 和 - (department folder names are URL slugs: [a-z][a-z0-9-]*)"),
-                    ));
+                    ).with_help(format!("改名为 `{}` 之类的名称 (rename it)", suggest_slug(slug))));
+                } else {
+                    out.department_folders.push(slug.to_string());
                 }
             }
-            ([slug, _], false) if name == "department.toml" => found.push((
-                entry.path().to_path_buf(),
-                rel.clone(),
-                Found::Department {
-                    slug: slug.to_string(),
-                },
-            )),
-            ([_, _], false) => diags.push(unknown(&rel, &name, &["department.toml"])),
-            ([_, year], true) if parse_year(year).is_none() => {
-                diags.push(Diagnostic::file(
-                    rel.clone(),
-                    &format!("`{year}` 不是年度目录：年度目录名须为四位数字 (a year folder is named with four digits, e.g. 2023)"),
+            ([slug, _], false) if name == "department.toml" => {
+                out.department_files.insert(slug.to_string());
+                out.files.push((
+                    entry.path().to_path_buf(),
+                    Found::Department {
+                        slug: slug.to_string(),
+                    },
                 ));
             }
+            ([_, _], false) => diags.push(unknown(&rel, &name, &["department.toml"])),
+            ([_, year], true) => {
+                if let Some(d) = year_problem(&rel, year) {
+                    diags.push(d);
+                }
+            }
             ([slug, year, _], false) => {
-                let Some(year) = parse_year(year) else { continue };
+                let Some(year) = parse_year(year) else {
+                    continue;
+                };
                 let kind = match name.as_str() {
                     "evaluation.toml" => RecordKind::Evaluation,
                     "targets.toml" => RecordKind::Targets,
@@ -277,9 +448,8 @@ fn walk(
                         continue;
                     }
                 };
-                found.push((
+                out.files.push((
                     entry.path().to_path_buf(),
-                    rel.clone(),
                     Found::Record {
                         slug: slug.to_string(),
                         year,
@@ -294,6 +464,60 @@ fn walk(
             _ => {}
         }
     }
+    out
+}
+
+/// A walk error, with paths relative to the content folder.
+fn walk_problem(root: &Path, e: &walkdir::Error) -> Diagnostic {
+    let rel = e.path().map(|p| rel_path(root, p)).unwrap_or_default();
+    if let Some(ancestor) = e.loop_ancestor() {
+        let to = match rel_path(root, ancestor) {
+            a if a.is_empty() || ancestor == root => {
+                "内容目录本身 (the content folder)".to_string()
+            }
+            a => format!("`{a}`"),
+        };
+        return Diagnostic::file(
+            rel,
+            &format!("符号链接循环：指向其上级目录 {to}，已跳过 (symbolic link loop: it points to a folder above it; skipped)"),
+        )
+        .with_help("删除这个链接 (remove the link)");
+    }
+    match e.io_error() {
+        // A link that leads back to itself (`c -> c`): the system gives up following it.
+        Some(io)
+            if !matches!(
+                io.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied
+            ) && e
+                .path()
+                .and_then(|p| std::fs::symlink_metadata(p).ok())
+                .is_some_and(|m| m.file_type().is_symlink()) =>
+        {
+            Diagnostic::file(
+                rel,
+                "符号链接循环：链接最终指回自己，已跳过 (symbolic link loop: the link leads back to itself; skipped)",
+            )
+            .with_help("删除或修正这个链接 (remove or fix the link)")
+        }
+        Some(io) => io_problem(rel, io),
+        None => Diagnostic::file(rel, &format!("无法读取 (cannot read): {e}")),
+    }
+}
+
+/// An I/O error on `rel`, worded without machine paths.
+fn io_problem(rel: String, e: &std::io::Error) -> Diagnostic {
+    use std::io::ErrorKind;
+    match e.kind() {
+        ErrorKind::PermissionDenied => Diagnostic::file(rel, "没有读取权限 (permission denied)")
+            .with_help("请让当前用户可以读取它，例如 chmod a+r（目录为 a+rx） (make it readable)"),
+        ErrorKind::NotFound => Diagnostic::file(
+            rel,
+            "找不到：可能是指向不存在位置的符号链接 (not found: perhaps a broken symbolic link)",
+        )
+        .with_help("删除或修正这个链接 (remove or fix the link)"),
+        _ => Diagnostic::file(rel, &format!("无法读取 (cannot read): {e}")),
+    }
 }
 
 /// `[a-z][a-z0-9-]*`.
@@ -303,157 +527,437 @@ pub fn valid_slug(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
+/// A valid slug close to `s`: `Bad_Dept` → `bad-dept`.
+fn suggest_slug(s: &str) -> String {
+    let mut out: String = s
+        .chars()
+        .map(|c| match c.to_ascii_lowercase() {
+            c @ ('a'..='z' | '0'..='9') => c,
+            _ => '-',
+        })
+        .collect();
+    out = out.trim_matches('-').to_string();
+    if !out.starts_with(|c: char| c.is_ascii_lowercase()) {
+        out.insert_str(0, "dept-");
+    }
+    out
+}
+
 fn parse_year(s: &str) -> Option<i32> {
     (s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit()))
         .then(|| s.parse().ok())
         .flatten()
+        .filter(|y| YEARS.contains(y))
+}
+
+/// Why a folder inside a department is not a year folder, if it is not.
+fn year_problem(rel: &str, name: &str) -> Option<Diagnostic> {
+    if !(name.len() == 4 && name.bytes().all(|b| b.is_ascii_digit())) {
+        return Some(Diagnostic::file(
+            rel.to_string(),
+            &format!(
+                "`{name}` 不是年度目录：年度目录名须为四位数字 (a year folder is named with four digits, e.g. 2023)"
+            ),
+        ));
+    }
+    parse_year(name).is_none().then(|| {
+        Diagnostic::file(
+            rel.to_string(),
+            &format!(
+                "年度 {name} 不在合理范围 {}–{} 内 (year out of range)",
+                YEARS.start(),
+                YEARS.end()
+            ),
+        )
+        .with_help("检查年份是否写错 (check the year)")
+    })
 }
 
 fn unknown(rel: &str, name: &str, expected: &[&str]) -> Diagnostic {
-    let best = expected
-        .iter()
-        .map(|e| (edit_distance(name, e), *e))
-        .min()
-        .filter(|(d, _)| *d <= 3);
-    let mut msg = format!(
-        "未知文件 `{name}`：此处只能有 {} (unknown file; expected {})",
-        expected.join("、"),
-        expected.join(" or ")
+    let d = Diagnostic::file(
+        rel.to_string(),
+        &format!(
+            "未知文件 `{name}`：此处只能有 {} (unknown file; expected {})",
+            expected.join("、"),
+            expected.join(" or ")
+        ),
     );
-    if let Some((_, e)) = best {
-        msg.push_str(&format!("；是否应为 `{e}`？(did you mean `{e}`?)"));
+    match did_you_mean(name, expected.iter().copied()) {
+        Some(e) => d.with_help(format!("是否应为 `{e}`？(did you mean `{e}`?)")),
+        None => d.with_help("不属于网站内容的文件请移出内容目录 (move files that are not content out of the folder)"),
     }
-    Diagnostic::file(rel.to_string(), &msg)
 }
 
-/// Levenshtein distance, for "did you mean" hints on a handful of short names.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
-/// Reads a file as UTF-8 text (a leading BOM is dropped) and deserializes it.
-fn read_and_parse<T: DeserializeOwned>(
-    root: &Path,
-    path: &Path,
-) -> Result<(Arc<SourceFile>, T), Vec<Diagnostic>> {
+/// Reads, decodes, parses and validates one file.
+fn read<T: DeserializeOwned + Validate>(root: &Path, path: &Path) -> Loaded<T> {
     let rel = rel_path(root, path);
-    let bytes = std::fs::read(path).map_err(|e| {
-        vec![Diagnostic::file(
-            rel.clone(),
-            &format!("无法读取文件 (cannot read the file): {e}"),
-        )]
-    })?;
-    let text = decode(&rel, bytes)?;
+    let failed = |d: Diagnostic| Loaded {
+        source: None,
+        value: None,
+        diags: vec![d],
+    };
+    let bytes = match read_bytes(path) {
+        Ok(b) => b,
+        Err(Problem::Io(e)) => return failed(io_problem(rel, &e)),
+        Err(Problem::NotRegular) => {
+            return failed(Diagnostic::file(
+                rel,
+                "不是普通文件（可能是管道或设备），未读取 (not a regular file; not read)",
+            ));
+        }
+        Err(Problem::TooLarge(n)) => {
+            return failed(
+                Diagnostic::file(
+                    rel,
+                    &format!(
+                        "文件过大（{:.1} MB），上限为 {} MB (the file is too large; the limit is {} MB)",
+                        n as f64 / 1_048_576.0,
+                        MAX_FILE_BYTES >> 20,
+                        MAX_FILE_BYTES >> 20
+                    ),
+                )
+                .with_help("一份公开文件的记录通常不到 100 KB；请检查是否放错了文件 (a record is usually under 100 KB)"),
+            );
+        }
+    };
+    let text = match decode(&rel, bytes) {
+        Ok(t) => t,
+        Err(d) => return failed(*d),
+    };
+    if text.trim().is_empty() {
+        return failed(
+            Diagnostic::file(rel, "文件为空 (the file is empty)").with_help(T::EMPTY_HELP),
+        );
+    }
     let source = Arc::new(SourceFile::new(rel, text));
-    let value = parse_toml::<T>(&source)?;
-    Ok((source, value))
+    let (value, diags) = parse_checked::<T>(&source);
+    Loaded {
+        source: Some(source),
+        value,
+        diags,
+    }
 }
 
-fn decode(rel: &str, bytes: Vec<u8>) -> Result<String, Vec<Diagnostic>> {
+enum Problem {
+    Io(std::io::Error),
+    NotRegular,
+    TooLarge(u64),
+}
+
+/// Reads a regular file of at most [`MAX_FILE_BYTES`]. Checks the kind before opening,
+/// since opening a pipe waits for a writer.
+fn read_bytes(path: &Path) -> Result<Vec<u8>, Problem> {
+    let meta = std::fs::metadata(path).map_err(Problem::Io)?;
+    if !meta.is_file() {
+        return Err(Problem::NotRegular);
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(Problem::TooLarge(meta.len()));
+    }
+    let file = std::fs::File::open(path).map_err(Problem::Io)?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    // A file that grows while being read stops at the limit.
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(Problem::Io)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(Problem::TooLarge(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+/// UTF-8 text, a leading byte-order mark dropped; UTF-16 and other encodings are errors
+/// that say how to fix them.
+fn decode(rel: &str, bytes: Vec<u8>) -> Result<String, Box<Diagnostic>> {
     let bytes = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
         Some(rest) => rest.to_vec(),
         None => bytes,
     };
-    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
-        return Err(vec![Diagnostic::file(
-            rel.to_string(),
-            "文件为 UTF-16 编码；请另存为 UTF-8 (the file is UTF-16; save it as UTF-8)",
-        )]);
+    let utf16 = "文件为 UTF-16 编码；请另存为 UTF-8 (the file is UTF-16; save it as UTF-8)";
+    let save_as = "在记事本中“另存为”，编码选 UTF-8；或 iconv -f UTF-16 -t UTF-8 (save as UTF-8)";
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") || looks_utf16(&bytes) {
+        return Err(Box::new(
+            Diagnostic::file(rel.to_string(), utf16).with_help(save_as),
+        ));
     }
     String::from_utf8(bytes).map_err(|e| {
-        let (line, col) = {
-            let ok = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-            let ok = String::from_utf8_lossy(ok);
-            let line = ok.matches('\n').count() + 1;
-            let col = ok.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-            (line, col)
-        };
-        vec![Diagnostic {
+        let bad = e.utf8_error().valid_up_to();
+        let ok = String::from_utf8_lossy(&e.as_bytes()[..bad]);
+        let line = ok.matches('\n').count() + 1;
+        let col = ok.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        let rest = &e.as_bytes()[bad..];
+        let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+        let excerpt = format!(
+            "{}{}",
+            ok.rsplit('\n').next().unwrap_or(""),
+            String::from_utf8_lossy(&rest[..end]).trim_end_matches('\r')
+        );
+        Box::new(Diagnostic {
             file: rel.to_string(),
             line,
             col,
             field: String::new(),
             message: "文件不是 UTF-8 编码（可能为 GBK）；请另存为 UTF-8 (the file is not UTF-8, perhaps GBK; save it as UTF-8)".to_string(),
-            excerpt: None,
-        }]
-    })
-}
-
-/// Deserializes one TOML file into `T`, with field paths and positions in errors.
-pub fn parse_toml<T: DeserializeOwned>(source: &SourceFile) -> Result<T, Vec<Diagnostic>> {
-    let text = source.text.as_str();
-    if text.contains('\0') {
-        let at = text.find('\0').unwrap_or(0);
-        return Err(vec![Diagnostic::at(
-            source,
-            at,
-            "",
-            "文件含 NUL 字节，不是文本文件 (the file contains NUL bytes: not a text file)",
-        )]);
-    }
-    with_source(text, || {
-        let de = toml::de::Deserializer::parse(text).map_err(|e| {
-            vec![Diagnostic::at(
-                source,
-                e.span().map_or(0, |s| s.start),
-                "",
-                &format!("TOML 语法错误 (syntax error): {}", e.message().trim()),
-            )]
-        })?;
-        // Fast path without path tracking; a file that fails is read again with it, so
-        // that its error names the field path.
-        if let Ok(v) = T::deserialize(de) {
-            return Ok(v);
-        }
-        let de = toml::de::Deserializer::parse(text).map_err(|_| Vec::new())?;
-        serde_path_to_error::deserialize::<_, T>(de).map_err(|e| {
-            let path = e.path().to_string();
-            let path = if path == "." { String::new() } else { path };
-            let inner = e.into_inner();
-            vec![Diagnostic::at(
-                source,
-                inner.span().map_or(0, |s| s.start),
-                &path,
-                &translate(inner.message().trim()),
-            )]
+            help: Some("在记事本中“另存为”，编码选 UTF-8；或 iconv -f GBK -t UTF-8 (save as UTF-8)".to_string()),
+            excerpt: Some(excerpt),
         })
     })
 }
 
-/// Adds a Chinese lead to serde's English messages.
-fn translate(msg: &str) -> String {
-    if msg.starts_with("unknown field") {
-        let names: Vec<&str> = msg.split('`').skip(1).step_by(2).collect();
-        let hint = names.split_first().and_then(|(got, expected)| {
-            expected
-                .iter()
-                .map(|e| (edit_distance(got, e), *e))
-                .min()
-                .filter(|(d, _)| *d <= 2)
-                .map(|(_, e)| format!("；是否应为 `{e}`？(did you mean `{e}`?)"))
-        });
-        format!("未知字段 (unknown key): {msg}{}", hint.unwrap_or_default())
-    } else if msg.starts_with("missing field") {
-        format!("缺少必填字段 (missing required key): {msg}")
-    } else if msg.starts_with("invalid type") {
-        format!("类型错误 (wrong type): {msg}")
-    } else if msg.starts_with("unknown variant") {
-        format!("取值无效 (invalid value): {msg}")
-    } else if msg.starts_with("duplicate key") || msg.starts_with("duplicate field") {
-        format!("重复的键 (duplicate key): {msg}")
-    } else {
-        msg.to_string()
+/// UTF-16 without a byte-order mark: ASCII text in it has every other byte zero.
+fn looks_utf16(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(256)];
+    head.len() >= 4 && head.iter().filter(|&&b| b == 0).count() * 3 >= head.len()
+}
+
+/// Parses one file's text and applies the format's rules. The value is returned when the
+/// file could be deserialized (possibly leaving out wrongly typed keys), so that checks
+/// across files can still run; the file is valid only when there are no diagnostics.
+fn parse_checked<T: DeserializeOwned + Validate>(
+    source: &SourceFile,
+) -> (Option<T>, Vec<Diagnostic>) {
+    if let Some(at) = source.text.find('\0') {
+        let d = Diagnostic::at(
+            source,
+            at,
+            "",
+            "文件含 NUL 字节，不是文本文件 (the file contains NUL bytes: not a text file)",
+        )
+        .with_help(
+            "请用文本编辑器检查并另存为 UTF-8 (check it in a text editor and save it as UTF-8)",
+        );
+        return (None, vec![d]);
     }
+    with_source(&source.text, || {
+        let (value, mut diags, removed) = deserialize_all::<T>(source);
+        if let Some(v) = &value {
+            let mut rules = Validator::new(source);
+            v.validate(&mut rules);
+            diags.extend(rules.finish(&removed));
+        }
+        if diags.len() > MAX_ERRORS_PER_FILE {
+            diags.truncate(MAX_ERRORS_PER_FILE);
+            diags.push(Diagnostic::file(
+                source.path.clone(),
+                &format!("此文件错误较多，只列出前 {MAX_ERRORS_PER_FILE} 处 (more errors in this file; the first {MAX_ERRORS_PER_FILE} are listed)"),
+            ));
+        }
+        (value, diags)
+    })
+}
+
+/// Deserializes one TOML file into `T` and applies the format's rules: every problem,
+/// with field paths and positions.
+pub fn parse_toml<T: DeserializeOwned + Validate>(
+    source: &SourceFile,
+) -> Result<T, Vec<Diagnostic>> {
+    match parse_checked::<T>(source) {
+        (Some(v), d) if d.is_empty() => Ok(v),
+        (_, d) => Err(d),
+    }
+}
+
+/// Deserializes one TOML file into `T`, checking types only (not the format's rules):
+/// for tools and tests that build records the rules would refuse.
+pub fn deserialize_toml<T: DeserializeOwned>(source: &SourceFile) -> Result<T, Vec<Diagnostic>> {
+    if source.text.contains('\0') {
+        return Err(vec![Diagnostic::file(
+            source.path.clone(),
+            "文件含 NUL 字节 (the file contains NUL bytes)",
+        )]);
+    }
+    with_source(&source.text, || match deserialize_all::<T>(source) {
+        (Some(v), d, _) if d.is_empty() => Ok(v),
+        (_, d, _) => Err(d),
+    })
+}
+
+/// One step of a serde field path, owned.
+#[derive(Debug, Clone, PartialEq)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+fn path_string(steps: &[Step]) -> String {
+    let mut s = String::new();
+    for step in steps {
+        match step {
+            Step::Key(k) if s.is_empty() => s.push_str(k),
+            Step::Key(k) => {
+                s.push('.');
+                s.push_str(k);
+            }
+            Step::Index(i) => s.push_str(&format!("[{i}]")),
+        }
+    }
+    s
+}
+
+/// Deserializes `T`, collecting every type error: after an error, the key holding it is
+/// removed from the parsed tree and the rest is read again, up to
+/// [`MAX_ERRORS_PER_FILE`] errors. Returns the value when the rest could be read, the
+/// errors, and the paths removed (so that rules do not report them again).
+fn deserialize_all<T: DeserializeOwned>(
+    source: &SourceFile,
+) -> (Option<T>, Vec<Diagnostic>, Vec<String>) {
+    let text = source.text.as_str();
+    // Fast path without path tracking; a file that fails is read again with it.
+    match toml::de::Deserializer::parse(text) {
+        Err(_) => return (None, syntax_errors(source), Vec::new()),
+        Ok(de) => {
+            if let Ok(v) = T::deserialize(de) {
+                return (Some(v), Vec::new(), Vec::new());
+            }
+        }
+    }
+    let Ok(mut tree) = DeTable::parse(text) else {
+        return (None, syntax_errors(source), Vec::new());
+    };
+    let mut diags = Vec::new();
+    let mut removed: Vec<String> = Vec::new();
+    // Each round reports an error or drops a follow-on one, and removes a key.
+    for _ in 0..2 * MAX_ERRORS_PER_FILE {
+        let de = toml::de::Deserializer::from(tree.clone());
+        let e = match serde_path_to_error::deserialize::<_, T>(de) {
+            Ok(v) => return (Some(v), diags, removed),
+            Err(e) => e,
+        };
+        let mut steps: Vec<Step> = e
+            .path()
+            .iter()
+            .filter_map(|s| match s {
+                serde_path_to_error::Segment::Map { key } if !key.starts_with("$__") => {
+                    Some(Step::Key(key.clone()))
+                }
+                serde_path_to_error::Segment::Seq { index } => Some(Step::Index(*index)),
+                _ => None,
+            })
+            .collect();
+        let inner = e.into_inner();
+        let msg = inner.message().trim().to_string();
+        let missing = msg
+            .strip_prefix("missing field `")
+            .and_then(|r| r.split('`').next())
+            .map(str::to_string);
+        let container = steps.clone();
+        if let Some(m) = &missing {
+            steps.push(Step::Key(m.clone()));
+        }
+        let path = path_string(&steps);
+        // A required key removed for its wrong type is then missing: already reported.
+        if !(missing.is_some() && removed.contains(&path)) {
+            let key = steps.iter().rev().find_map(|s| match s {
+                Step::Key(k) => Some(k.as_str()),
+                Step::Index(_) => None,
+            });
+            let (message, help) = messages::typed(&msg, key.unwrap_or(""));
+            let at = match inner.span() {
+                Some(s) => s.start,
+                None => Validator::new(source).offset(&path),
+            };
+            let d = Diagnostic::at(source, at, &path, &message);
+            diags.push(match help {
+                Some(h) => d.with_help(h),
+                None => d,
+            });
+            if diags.len() >= MAX_ERRORS_PER_FILE {
+                break;
+            }
+        }
+        // A misspelt key (`nam`) leaves the key it stands for (`name`) missing: the
+        // suggestion says so already.
+        if let Some(s) = messages::suggested_key(&msg) {
+            let mut meant = container.clone();
+            meant.pop();
+            meant.push(Step::Key(s.to_string()));
+            removed.push(path_string(&meant));
+        }
+        // Remove the innermost key holding the error: for a missing key, the table (or
+        // list of tables) that lacks it.
+        let target = if missing.is_some() { container } else { steps };
+        let Some(cut) = target.iter().rposition(|s| matches!(s, Step::Key(_))) else {
+            break;
+        };
+        if !remove(tree.get_mut(), &target[..=cut]) {
+            break;
+        }
+        removed.push(path_string(&target[..=cut]));
+    }
+    (None, diags, removed)
+}
+
+/// Removes the key at `steps` (which ends with a key) from `table`.
+fn remove(table: &mut DeTable, steps: &[Step]) -> bool {
+    match steps {
+        [Step::Key(k)] => table.remove(k.as_str()).is_some(),
+        [Step::Key(k), rest @ ..] => match table.get_mut(k.as_str()) {
+            Some(v) => remove_in(v.get_mut(), rest),
+            None => false,
+        },
+        _ => false,
+    }
+}
+
+fn remove_in(value: &mut DeValue, steps: &[Step]) -> bool {
+    match (value, steps.first()) {
+        (DeValue::Table(t), Some(Step::Key(_))) => remove(t, steps),
+        (DeValue::Array(a), Some(Step::Index(i))) => match a.get_mut(*i) {
+            Some(v) => remove_in(v.get_mut(), &steps[1..]),
+            None => false,
+        },
+        _ => false,
+    }
+}
+
+/// Every syntax error of a file (the parser recovers and goes on).
+fn syntax_errors(source: &SourceFile) -> Vec<Diagnostic> {
+    let (_, errors) = DeTable::parse_recoverable(&source.text);
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for e in errors {
+        let at = match e.span() {
+            Some(s) => s.start,
+            // Only a too-deep dotted key comes without a position: find the line.
+            None => deepest_key_line(&source.text),
+        };
+        if !seen.insert(at) {
+            continue;
+        }
+        let span = e.span().unwrap_or(at..at);
+        let (message, help) = messages::syntax(e.message(), &source.text, span);
+        let d = Diagnostic::at(source, at, "", &message);
+        out.push(match help {
+            Some(h) => d.with_help(h),
+            None => d,
+        });
+        if out.len() >= MAX_ERRORS_PER_FILE {
+            break;
+        }
+    }
+    if out.is_empty() {
+        out.push(Diagnostic::at(
+            source,
+            0,
+            "",
+            "TOML 语法错误 (syntax error)",
+        ));
+    }
+    out
+}
+
+/// Offset of the line with the most dots (the too-deep dotted key).
+fn deepest_key_line(text: &str) -> usize {
+    let mut best = (0, 0);
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        let dots = line.bytes().filter(|&b| b == b'.').count();
+        if dots > best.0 {
+            best = (dots, start);
+        }
+        start += line.len();
+    }
+    best.1
 }
 
 #[cfg(test)]
@@ -468,18 +972,32 @@ mod tests {
         assert!(!valid_slug("Xiangxi"));
         assert!(!valid_slug("a_b"));
         assert!(!valid_slug(""));
+        assert_eq!(suggest_slug("Bad_Dept"), "bad-dept");
+        assert!(valid_slug(&suggest_slug("信访局")));
+        assert!(valid_slug(&suggest_slug("2023")));
     }
 
     #[test]
     fn did_you_mean() {
         let d = unknown("a/2023/evalutaion.toml", "evalutaion.toml", &RECORD_FILES);
         assert!(
-            d.message.contains("did you mean `evaluation.toml`"),
-            "{}",
-            d.message
+            d.help
+                .as_deref()
+                .unwrap()
+                .contains("did you mean `evaluation.toml`"),
+            "{d}"
         );
         let d = unknown("a/2023/notes.txt", "notes.txt", &RECORD_FILES);
-        assert!(!d.message.contains("did you mean"), "{}", d.message);
+        assert!(!d.to_string().contains("did you mean"), "{d}");
+    }
+
+    #[test]
+    fn years_are_four_digits_in_range() {
+        assert_eq!(parse_year("2023"), Some(2023));
+        assert_eq!(parse_year("1899"), None);
+        assert_eq!(parse_year("23"), None);
+        assert!(year_problem("a/1899", "1899").is_some());
+        assert!(year_problem("a/2023", "2023").is_none());
     }
 
     #[test]
@@ -493,9 +1011,39 @@ mod tests {
         assert_eq!((e[0].line, e[0].col), (4, 1));
         assert_eq!(e[0].field, "three_public[0].budgt");
         assert!(
-            e[0].message.contains("unknown field `budgt`"),
+            e[0].message.contains("未知字段 `budgt`"),
             "{}",
             e[0].message
         );
+    }
+
+    #[test]
+    fn every_type_error_of_a_file_is_reported() {
+        let src = SourceFile::new(
+            "x/2023/evaluation.toml".into(),
+            "year = 2023\ntitle = 5\n[[three_public]]\nitem = 3\nbudgt = 1\n[budget]\ninitial = \"5\"\n"
+                .into(),
+        );
+        let e = parse_toml::<Evaluation>(&src).err().unwrap();
+        let fields: Vec<&str> = e.iter().map(|d| d.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "budget.initial",
+                "three_public[0].budgt",
+                "three_public[0].item",
+                "title"
+            ]
+        );
+    }
+
+    #[test]
+    fn utf16_without_a_byte_order_mark_is_recognised() {
+        let bytes: Vec<u8> = "year = 2023\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let d = decode("a.toml", bytes).unwrap_err();
+        assert!(d.message.contains("UTF-16"), "{d}");
     }
 }

@@ -77,21 +77,51 @@ impl<'de> Deserialize<'de> for Num {
             toml::Value::Integer(_) | toml::Value::Float(_) => {
                 let text = source_slice(&span).unwrap_or_default();
                 let value = parse_literal(&text).ok_or_else(|| {
-                    de::Error::custom(format!("数值 `{text}` 无法按十进制精确读取 (number cannot be read as an exact decimal; nan/inf are not figures)"))
+                    de::Error::custom(format!("数值 `{}` 超出精确十进制数的范围，或不是数 (nan、inf) (out of range for an exact decimal, or not a number)\n金额以万元为单位，有效数字不超过 28 位 (amounts are in 万元)", shorten(&text)))
                 })?;
                 Ok(Num { value, span })
             }
-            other => Err(de::Error::custom(format!(
-                "应为数字，实为{} (expected a number{})",
-                type_name(other),
-                if matches!(other, toml::Value::String(_)) {
-                    "; write it without quotes, or use a `stated_` key for a published figure"
-                } else {
-                    ""
-                }
-            ))),
+            other => Err(de::Error::custom(not_a_number(other))),
         }
     }
+}
+
+/// The error for a value where a number belongs, with its fix on a second line (the
+/// loader shows that line as the suggestion).
+fn not_a_number(v: &toml::Value) -> String {
+    let toml::Value::String(s) = v else {
+        return format!(
+            "应为数字，实为{} (expected a number)\n金额、人数、分值写作数字，如 547.27 (write a number, e.g. 547.27)",
+            type_name(v)
+        );
+    };
+    let t = s.trim();
+    let bare = t.trim_end_matches("万元").replace([',', '，'], "");
+    let help = if parse_literal(t).is_some() {
+        format!("去掉引号，写作 {t} (remove the quotes)")
+    } else if bare != t && parse_literal(&bare).is_some() {
+        format!("只写数字 {bare}：金额单位为万元，不写单位和千位逗号 (the number only, in 万元)")
+    } else {
+        "写作数字；原文所印的带文字或符号的数（如「26%以上」）写在 `stated_` 字段 (a published figure with text goes in a `stated_` key)".to_string()
+    };
+    format!(
+        "应为数字，实为文本 \"{}\" (expected a number, found text)\n{help}",
+        shorten(s)
+    )
+}
+
+/// A value quoted in a message: at most 40 characters, control characters escaped.
+pub fn shorten(s: &str) -> String {
+    let mut out: String = s
+        .chars()
+        .take(40)
+        .collect::<String>()
+        .escape_debug()
+        .collect();
+    if s.chars().nth(40).is_some() {
+        out.push('…');
+    }
+    out
 }
 
 fn type_name(v: &toml::Value) -> &'static str {
@@ -164,7 +194,12 @@ impl<'de> Deserialize<'de> for NumOrText {
             toml::Value::Integer(_) | toml::Value::Float(_) => {
                 let text = source_slice(&span).unwrap_or_default();
                 let value = parse_literal(&text)
-                    .ok_or_else(|| de::Error::custom(format!("数值 `{text}` 无法读取")))?;
+                    .ok_or_else(|| {
+                        de::Error::custom(format!(
+                            "数值 `{}` 超出精确十进制数的范围，或不是数 (nan、inf) (out of range for an exact decimal, or not a number)",
+                            shorten(&text)
+                        ))
+                    })?;
                 Ok(NumOrText::Num(Num { value, span }))
             }
             other => Err(de::Error::custom(format!(
@@ -218,6 +253,9 @@ impl<'de> Deserialize<'de> for DateText {
     }
 }
 
+/// Decimals a published figure may print and still be read as a number.
+pub const MAX_PRINTED_DECIMALS: u32 = 20;
+
 /// A published figure's text, read: 「29.46%」, 「1.45」, 「26%以上」, 「-3」, 「90」.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Printed {
@@ -257,6 +295,11 @@ impl Printed {
         }
         let value: Decimal = num.trim_start_matches('+').parse().ok()?;
         let decimals = digits.split_once('.').map_or(0, |(_, f)| f.len() as u32);
+        // No document prints more: beyond this a comparison "at the printed precision"
+        // is meaningless (and exact decimals hold 28 places in all).
+        if decimals > MAX_PRINTED_DECIMALS {
+            return None;
+        }
         let (percent, rest) = match rest.strip_prefix('%') {
             Some(r) => (true, r),
             None => (false, rest),
@@ -349,6 +392,8 @@ mod tests {
         assert!(Printed::parse("-3").unwrap().signed);
         assert_eq!(Printed::parse("1857.41.51"), None);
         assert_eq!(Printed::parse("优"), None);
+        assert_eq!(Printed::parse(&format!("0.{}", "1".repeat(21))), None);
+        assert!(Printed::parse(&format!("0.{}%", "1".repeat(20))).is_some());
         assert!(!Printed::parse("90").unwrap().percent);
     }
 

@@ -117,7 +117,9 @@ fn numbers(text: &str) -> Vec<(Decimal, String, usize, usize)> {
                 i += 1;
             }
             let num: String = t[start..i].iter().collect();
-            let rest: String = t[i..].iter().collect::<String>().replace('％', "%");
+            // Only the next few characters can be a unit: copying the whole rest for
+            // every number was quadratic in a long text.
+            let rest: String = t[i..].iter().take(8).collect::<String>().replace('％', "%");
             let unit = UNITS
                 .iter()
                 .find(|u| rest.starts_with(*u))
@@ -237,7 +239,7 @@ pub fn achievement(ind: &Indicator) -> Option<Achievement> {
         _ => None,
     };
     let (met, gap, note) = match (&target, actual) {
-        (Some(t), Some(a)) => (Some(t.op.holds(a, t.value)), Some(a - t.value), note),
+        (Some(t), Some(a)) => (Some(t.op.holds(a, t.value)), a.checked_sub(t.value), note),
         (Some(_), None) => (
             None,
             None,

@@ -257,6 +257,11 @@ pub fn ratio(a: &Calc, b: &Calc) -> Calc {
     }
 }
 
+/// `a × b`.
+pub fn product(a: Decimal, b: Decimal) -> Calc {
+    a.checked_mul(b).map_or(Calc::Missing(OVERFLOW), Calc::Num)
+}
+
 /// `a − b`.
 pub fn diff(a: &Calc, b: &Calc) -> Calc {
     match (a, b) {

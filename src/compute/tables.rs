@@ -2,8 +2,8 @@
 //! the format lists them.
 
 use super::{
-    Alt, Calc, Figure, Kind, NO_DATA, Published, RecordFigures, diff, indicators, ratio, show, sum,
-    val,
+    Alt, Calc, Figure, Kind, NO_DATA, OVERFLOW, Published, RecordFigures, diff, indicators,
+    product, ratio, show, sum, val,
 };
 use crate::model::{
     Budget, BudgetPart, ByEconomic, Evaluation, ExecutionBase, Indicator, IndicatorGroup, Project,
@@ -1073,7 +1073,9 @@ fn project(p: &Project, path: &str, scheme: &Scheme, out: &mut RecordFigures) {
     let ind_scores = sum(p.indicators.iter().map(|i| i.score.as_ref()));
     let ind_weights = sum(p.indicators.iter().map(|i| i.weight.as_ref()));
     let add = |a: &Calc, b: &Calc| match (a, b) {
-        (Calc::Num(a), Calc::Num(b)) => Calc::Num(a + b),
+        (Calc::Num(a), Calc::Num(b)) => {
+            a.checked_add(*b).map_or(Calc::Missing(OVERFLOW), Calc::Num)
+        }
         (Calc::Num(a), _) | (_, Calc::Num(a)) => Calc::Num(*a),
         _ => Calc::Missing(NO_DATA),
     };
@@ -1171,7 +1173,7 @@ fn exec_rate_fund(
             r
         }
     });
-    let score = capped.map_or(Calc::Missing(NO_DATA), |r| Calc::Num(w.value * r));
+    let score = capped.map_or(Calc::Missing(NO_DATA), |r| product(w.value, r));
     let mut f = F::new(
         format!("{fpath}.score"),
         format!("{source} 执行率得分"),
@@ -1189,25 +1191,27 @@ fn exec_rate_fund(
     ))
     .stated(fund.stated_score.as_ref(), format!("{fpath}.stated_score"));
     if let Some(r) = r {
-        f = f.alt("not_capped", Calc::Num(w.value * r));
+        f = f.alt("not_capped", product(w.value, r));
     }
     if let Some(sr) = fund
         .stated_rate
         .as_ref()
         .and_then(|s| crate::num::Printed::parse(&s.text))
     {
-        f = f.alt("propagated", Calc::Num(w.value * sr.fraction()));
+        f = f.alt("propagated", product(w.value, sr.fraction()));
     }
     f.add(out);
 }
 
 fn pct(r: Decimal) -> String {
-    format!(
-        "{}%",
-        (r * Decimal::ONE_HUNDRED)
-            .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
-            .normalize()
-    )
+    match r.checked_mul(Decimal::ONE_HUNDRED) {
+        Some(p) => format!(
+            "{}%",
+            p.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+                .normalize()
+        ),
+        None => "—".to_string(),
+    }
 }
 
 /// 等次 of a score by the scheme's bands.

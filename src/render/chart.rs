@@ -134,6 +134,10 @@ fn bars(root: &DrawingArea<SVGBackend, Shift>, c: &ChartView, line: bool) -> Res
     let n = c.categories.len().max(1);
     let top = if c.series.len() > 1 { 36 } else { 16 };
     let max = max_value(c);
+    // Drawn within the axis (the data table below the chart has every value): a value
+    // far outside it (a negative 结余 beside small ones) would overflow plotters' pixel
+    // arithmetic.
+    let f = |v: rust_decimal::Decimal| f(v).clamp(0.0, max);
     let mut chart = ChartBuilder::on(root)
         .margin_top(top)
         .margin_right(16)
@@ -261,6 +265,7 @@ fn bars(root: &DrawingArea<SVGBackend, Shift>, c: &ChartView, line: bool) -> Res
 fn hbars(root: &DrawingArea<SVGBackend, Shift>, c: &ChartView) -> Result<(), String> {
     let n = c.categories.len().max(1);
     let max = max_value(c);
+    let f = |v: rust_decimal::Decimal| f(v).clamp(0.0, max);
     let label_px = c
         .categories
         .iter()

@@ -91,9 +91,9 @@ pub fn change_sentence(from: Decimal, to: Decimal, unit: &str, rounding: Roundin
     };
     let mut s = format!("由 {} {unit}{verb} {} {unit}", label(from), label(to));
     if !from.is_zero()
-        && let Some(rate) = (to - from).checked_div(from)
+        && let Some(rate) = to.checked_sub(from).and_then(|d| d.checked_div(from))
     {
-        let pct = round(rate.abs() * Decimal::ONE_HUNDRED, 2, rounding);
+        let pct = round(rate.abs().saturating_mul(Decimal::ONE_HUNDRED), 2, rounding);
         let word = if to > from { "增长" } else { "下降" };
         s.push_str(&format!("，{word} {}%", fixed2(pct)));
     }

@@ -586,7 +586,7 @@ pub fn build<'a>(
                     adjusted: amount("adjusted", b.and_then(|b| b.adjusted.as_ref())),
                     executed: amount("executed", b.and_then(|b| b.executed.as_ref())),
                     three_public: (!tp.is_empty() && !w.covers("three_public"))
-                        .then(|| tp.iter().sum()),
+                        .then(|| tp.iter().fold(Decimal::ZERO, |s, v| s.saturating_add(*v))),
                     rate: num("budget.execution_rate").filter(|_| !w.rate()),
                     score: score.filter(|_| !w.score()),
                 };

@@ -47,8 +47,13 @@ pub fn three_public(f: &Figures, e: &Evaluation, year: i32) -> Block {
         .zip(&this)
         .filter_map(|(p, a)| Some(((*p)?, (*a)?)))
         .collect();
-    let from: Decimal = both.iter().map(|x| x.0).sum();
-    let to: Decimal = both.iter().map(|x| x.1).sum();
+    // Saturating: the loader bounds amounts, but this stage must not panic without it.
+    let from = both
+        .iter()
+        .fold(Decimal::ZERO, |s, x| s.saturating_add(x.0));
+    let to = both
+        .iter()
+        .fold(Decimal::ZERO, |s, x| s.saturating_add(x.1));
     let summary = format!(
         "“三公”经费{}。",
         change_sentence(from, to, "万元", f.rounding)
@@ -100,19 +105,22 @@ pub fn year_over_year(e: &Evaluation, year: i32, shown: &dyn Fn(usize) -> bool) 
     }
     let up = rows.iter().filter(|r| r.2 > r.1).count();
     let down = rows.iter().filter(|r| r.2 < r.1).count();
-    let biggest = rows.iter().max_by_key(|r| (r.2 - r.1).abs()).map(|r| {
-        let d = r.2 - r.1;
-        format!(
-            "变化最大的是{}（{}{} 万元）",
-            r.0,
-            if d < Decimal::ZERO {
-                "减少 "
-            } else {
-                "增加 "
-            },
-            label(d.abs())
-        )
-    });
+    let biggest = rows
+        .iter()
+        .max_by_key(|r| r.2.saturating_sub(r.1).abs())
+        .map(|r| {
+            let d = r.2.saturating_sub(r.1);
+            format!(
+                "变化最大的是{}（{}{} 万元）",
+                r.0,
+                if d < Decimal::ZERO {
+                    "减少 "
+                } else {
+                    "增加 "
+                },
+                label(d.abs())
+            )
+        });
     let mut summary = format!("{} 个项目中，{up} 项增加、{down} 项减少", rows.len());
     if let Some(b) = biggest {
         summary.push_str(&format!("；{b}"));
@@ -162,7 +170,7 @@ pub struct YearPoint {
 }
 
 fn pct(r: Decimal, rounding: Rounding) -> Decimal {
-    round(r * Decimal::ONE_HUNDRED, 2, rounding)
+    round(r.saturating_mul(Decimal::ONE_HUNDRED), 2, rounding)
 }
 
 /// A department's charts across its years (oldest first).
@@ -353,7 +361,9 @@ pub fn year(rows: &[(String, Option<Decimal>, Option<Decimal>)], rounding: Round
         vals.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let n = vals.len();
         let avg = round(
-            vals.iter().map(|v| v.1).sum::<Decimal>() / Decimal::from(n as u64),
+            vals.iter()
+                .fold(Decimal::ZERO, |s, v| s.saturating_add(v.1))
+                / Decimal::from(n as u64),
             2,
             rounding,
         );
