@@ -151,6 +151,7 @@ fn unchecked(files: &[(String, Vec<u8>)]) -> Result<(), TestCaseError> {
     records.sort_by_key(|r| (r.year, r.kind));
     let content = Content {
         site: SiteConfig::default(),
+        site_source: None,
         departments: vec![Department {
             slug: "a".into(),
             info: DepartmentInfo {
@@ -167,7 +168,7 @@ fn unchecked(files: &[(String, Vec<u8>)]) -> Result<(), TestCaseError> {
     };
     let computed = gongkai::compute::compute(&content);
     let findings = gongkai::check::check(&content, &computed);
-    let site = gongkai::site::build(&content, &computed, &findings);
+    let site = gongkai::site::build(&content, &computed, &findings, None);
     let rendered = gongkai::render::render(&site, theme(), |_, _| Ok(()));
     prop_assert!(rendered.is_ok(), "render failed: {:?}", rendered.err());
     Ok(())
