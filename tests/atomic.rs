@@ -47,6 +47,15 @@ fn big_content(dir: &Path, n: usize, title: &str) {
                 std::fs::copy(e.path(), &t).unwrap();
             }
         }
+        // Distinct departments (the loader refuses two with one name or credit code).
+        let info = std::fs::read_to_string(d.join("department.toml")).unwrap();
+        let info = info
+            .replace(
+                "name = \"湘西自治州信访局\"",
+                &format!("name = \"第{i}信访局\""),
+            )
+            .replace("11433100732870810Q", &format!("11433100732{i:06}Q"));
+        std::fs::write(d.join("department.toml"), info).unwrap();
     }
 }
 
