@@ -685,7 +685,7 @@ fn evaluation(g: Gen, year: i32) -> BoxedStrategy<String> {
         &[
             "[\"contact.phone\"]",
             "[\"contact\", \"budget\"]",
-            "[\"budget.basic\"]",
+            "[\"three_public\", \"prepared_by\"]",
         ]
     } else {
         &[
