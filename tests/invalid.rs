@@ -62,6 +62,7 @@ fixtures! {
     private_unknown_path => "private-unknown-path",
     section_paths => "section-paths",
     redacted_without_reason => "redacted-without-reason",
+    private_cannot_withhold => "private-cannot-withhold",
     grades => "grades",
     // required keys and names
     missing_name => "missing-name",
