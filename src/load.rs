@@ -472,9 +472,7 @@ fn walk_problem(root: &Path, e: &walkdir::Error) -> Diagnostic {
     let rel = e.path().map(|p| rel_path(root, p)).unwrap_or_default();
     if let Some(ancestor) = e.loop_ancestor() {
         let to = match rel_path(root, ancestor) {
-            a if a.is_empty() || ancestor == root => {
-                "内容目录本身 (the content folder)".to_string()
-            }
+            a if a.is_empty() || ancestor == root => "`.`（内容目录本身）".to_string(),
             a => format!("`{a}`"),
         };
         return Diagnostic::file(
