@@ -4,7 +4,7 @@
 //! snapshots that open offline, and a sitemap and feed only when `base_url` is set.
 
 mod common;
-use common::{built, check_links, root};
+use common::{built, check_links, copy_tree, root};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -33,20 +33,8 @@ fn table<'a>(doc: &'a Value, name: &str) -> Option<&'a Vec<Value>> {
 
 /// The text of a page as a reader sees it (tags dropped, entities of `&<>"'` decoded).
 fn visible(html: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
-                out.push(' ');
-            }
-            _ if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out.replace("&lt;", "<")
+    common::strip_tags(html)
+        .replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&quot;", "\"")
         .replace("&#x27;", "'")
@@ -270,18 +258,6 @@ fn data_package_validates_with_frictionless() {
     assert_eq!(pkg["fiscalPeriods"].as_array().unwrap().len(), 3);
     for dim in ["department", "fiscal_year"] {
         assert!(pkg["model"]["dimensions"][dim]["primaryKey"].is_string());
-    }
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for e in walkdir::WalkDir::new(from) {
-        let e = e.unwrap();
-        let target = to.join(e.path().strip_prefix(from).unwrap());
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
     }
 }
 

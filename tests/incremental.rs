@@ -2,37 +2,9 @@
 //! gives, byte for byte (manifest included), and a bad edit changes nothing.
 
 mod common;
-use common::root;
+use common::{copy_tree, root, tree};
 use gongkai::incremental::Workspace;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    walkdir::WalkDir::new(dir)
-        .sort_by_file_name()
-        .into_iter()
-        .map(Result::unwrap)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            (
-                gongkai::write::relative(dir, e.path()),
-                std::fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect()
-}
-
-fn copy(from: &Path, to: &Path) {
-    for e in walkdir::WalkDir::new(from) {
-        let e = e.unwrap();
-        let t = to.join(e.path().strip_prefix(from).unwrap());
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&t).unwrap();
-        } else {
-            std::fs::copy(e.path(), &t).unwrap();
-        }
-    }
-}
 
 fn opts(content: &Path, output: &Path) -> gongkai::BuildOptions {
     gongkai::BuildOptions {
@@ -73,7 +45,7 @@ struct Site {
 fn site(from: &Path) -> Site {
     let tmp = tempfile::tempdir().unwrap();
     let content = tmp.path().join("content");
-    copy(from, &content);
+    copy_tree(from, &content);
     Site {
         content,
         out: tmp.path().join("out"),

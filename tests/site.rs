@@ -3,9 +3,7 @@
 //! link resolving offline, and byte-identical rebuilds.
 
 mod common;
-use common::{built, html_files, page, root, text};
-use std::collections::BTreeMap;
-use std::path::Path;
+use common::{built, html_files, page, root, text, tree};
 
 const RECORD_PAGES: [&str; 5] = [
     "xiangxi-xfj/2023/index.html",
@@ -94,24 +92,6 @@ fn pages_are_semantic() {
             );
         }
     }
-}
-
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            (
-                e.path()
-                    .strip_prefix(dir)
-                    .unwrap()
-                    .to_string_lossy()
-                    .to_string(),
-                std::fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect()
 }
 
 #[test]
