@@ -119,13 +119,24 @@ fn fixed(mut d: Decimal, dp: u32) -> String {
 
 /// Checks every record of the site.
 pub fn check(content: &Content, computed: &Computed) -> Vec<Finding> {
-    let mut all = Vec::new();
-    for (d, dept) in content.departments.iter().enumerate() {
-        for (r, rec) in dept.records.iter().enumerate() {
-            all.extend(check_record(&dept.slug, rec, computed.record(d, r)));
-        }
+    use rayon::prelude::*;
+    // In parallel by department; the order is the content's, whatever the thread count.
+    let per_dept: Vec<Vec<Finding>> = content
+        .departments
+        .par_iter()
+        .enumerate()
+        .map(|(d, dept)| department(dept, &computed.records[d]))
+        .collect();
+    per_dept.into_iter().flatten().collect()
+}
+
+/// Checks every record of one department, given its computed figures.
+pub fn department(dept: &crate::model::Department, figures: &[RecordFigures]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (rec, figs) in dept.records.iter().zip(figures) {
+        out.extend(check_record(&dept.slug, rec, figs));
     }
-    all
+    out
 }
 
 /// Checks one record.

@@ -12,7 +12,7 @@
 use crate::check::{self, Finding};
 use crate::manifest::{self, Manifest, ManifestEntry};
 use crate::model::Content;
-use crate::render::{self, PackageRows, RenderError, Theme};
+use crate::render::{self, RenderError, Theme};
 use crate::{BuildError, BuildOptions, BuildReport, Timings, compute, load, site, write};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
@@ -29,7 +29,8 @@ pub struct Workspace {
     hashes: BTreeMap<String, String>,
     /// Output file → its manifest entry.
     files: BTreeMap<String, ManifestEntry>,
-    /// Record page path → that record's package rows.
+    /// Record page path → that record's package rows (the package takes them in the
+    /// order of the site's pages).
     package: BTreeMap<String, Vec<Vec<u8>>>,
 }
 
@@ -57,81 +58,143 @@ fn render_err(e: RenderError) -> BuildError {
     }
 }
 
-fn package_rows(site: &site::Site, rows: PackageRows) -> BTreeMap<String, Vec<Vec<u8>>> {
-    rows.into_iter()
-        .map(|(i, r)| (site.pages[i].path().to_string(), r))
+/// Every record's package rows, in the order of the site's pages (the order a full build
+/// writes them in).
+fn in_page_order<'a>(
+    site: &site::Site,
+    rows: &'a BTreeMap<String, Vec<Vec<u8>>>,
+) -> Vec<&'a Vec<Vec<u8>>> {
+    site.pages
+        .iter()
+        .filter_map(|p| rows.get(p.path()))
         .collect()
+}
+
+/// A full, atomic build. With `keep`, returns what rebuilds need (the model, the
+/// findings, every record's package rows); without it (a one-off `gongkai build`), frees
+/// the source texts once checked and streams the data package to disk, so that memory
+/// holds no more than the model and a chunk of pages.
+pub(crate) fn full_build(
+    opts: &BuildOptions,
+    keep: bool,
+) -> Result<(Option<Workspace>, BuildReport), BuildError> {
+    write::check_output_dir(&opts.output, &[&opts.content, &opts.theme])
+        .map_err(BuildError::Write)?;
+    if !opts.clean {
+        crate::refuse_foreign_files(&opts.output)?;
+    }
+    let mut timings = Timings::default();
+    let (checked, hashes) = if keep {
+        let checked = crate::load_and_check(&opts.content, &mut timings)?;
+        let hashes = timings.time("digest", || manifest::content_hashes(&checked.content));
+        (checked, hashes)
+    } else {
+        crate::load_and_check_once(&opts.content, &mut timings, true)?
+    };
+    let theme = timings
+        .time("theme", || Theme::load(Some(&opts.theme)))
+        .map_err(BuildError::Theme)?;
+    let tera = theme.tera().map_err(BuildError::Theme)?;
+    let site = timings.time("site", || {
+        site::build(&checked.content, &checked.computed, &checked.findings, None)
+    });
+    let staging = write::Staging::create(&opts.output).map_err(BuildError::Write)?;
+    let sink = |path: &str, bytes: &[u8]| staging.put(path, bytes).map_err(|e| e.0);
+    let mut kept: BTreeMap<String, Vec<Vec<u8>>> = BTreeMap::new();
+    timings
+        .time("render+write", || {
+            let files = if keep {
+                render::render_pages(&site, &tera, |_| true, &sink, &mut |i, rows| {
+                    kept.insert(site.pages[i].path().to_string(), rows);
+                    Ok(())
+                })?;
+                let refs = in_page_order(&site, &kept);
+                let all: Vec<usize> = (0..site::data::TABLES.len()).collect();
+                render::package_files(&refs, &all, &sink)?
+            } else {
+                let mut tables = site::data::TABLES
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| {
+                        let mut a = staging.append(&format!("data/{}.csv", t.name))?;
+                        a.write(&render::data::package_csv(i, std::iter::empty()))?;
+                        Ok(a)
+                    })
+                    .collect::<Result<Vec<_>, write::WriteError>>()
+                    .map_err(|e| RenderError::Output(e.0))?;
+                render::render_pages(&site, &tera, |_| true, &sink, &mut |_, rows| {
+                    for (a, r) in tables.iter_mut().zip(&rows) {
+                        a.write(r).map_err(|e| e.0)?;
+                    }
+                    Ok(())
+                })?;
+                tables
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, a)| {
+                        let e = staging.close(a).map_err(|e| RenderError::Output(e.0))?;
+                        Ok(render::data::PackageFile {
+                            table: i,
+                            bytes: e.size as usize,
+                            sha256: e.sha256,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, RenderError>>()?
+            };
+            render::render_site_files(&site, &theme, &files, &sink)
+        })
+        .map_err(render_err)?;
+    let pages = site.pages.len();
+    drop(site);
+    let manifest = timings
+        .time("swap", || staging.commit(&manifest::digest_of(&hashes)))
+        .map_err(BuildError::Write)?;
+    let report = BuildReport {
+        records: checked
+            .content
+            .departments
+            .iter()
+            .map(|d| d.records.len())
+            .sum(),
+        departments: checked.content.departments.len(),
+        pages,
+        files: manifest.files.len(),
+        bytes: manifest.files.iter().map(|f| f.size).sum(),
+        findings: checked.findings.clone(),
+        timings,
+    };
+    if !keep {
+        // The process is about to print and exit: freeing the model piece by piece
+        // takes longer than the exit does.
+        std::mem::forget(checked);
+        return Ok((None, report));
+    }
+    let ws = Workspace {
+        opts: opts.clone(),
+        content: checked.content,
+        computed: checked.computed,
+        findings: checked.findings,
+        theme,
+        tera,
+        hashes,
+        files: manifest
+            .files
+            .into_iter()
+            .map(|f| (f.path.clone(), f))
+            .collect(),
+        package: kept,
+    };
+    Ok((Some(ws), report))
 }
 
 impl Workspace {
     /// A full, atomic build (as [`crate::build`]), keeping what rebuilds need.
     pub fn open(opts: &BuildOptions) -> Result<(Workspace, BuildReport), BuildError> {
-        write::check_output_dir(&opts.output, &[&opts.content, &opts.theme])
-            .map_err(BuildError::Write)?;
-        if !opts.clean {
-            crate::refuse_foreign_files(&opts.output)?;
+        let (ws, report) = full_build(opts, true)?;
+        match ws {
+            Some(ws) => Ok((ws, report)),
+            None => unreachable!("a kept build returns its workspace"),
         }
-        let mut timings = Timings::default();
-        let checked = crate::load_and_check(&opts.content, &mut timings)?;
-        let theme = timings
-            .time("theme", || Theme::load(Some(&opts.theme)))
-            .map_err(BuildError::Theme)?;
-        let tera = theme.tera().map_err(BuildError::Theme)?;
-        let (manifest, package, pages, hashes) = {
-            let site = timings.time("site", || {
-                site::build(&checked.content, &checked.computed, &checked.findings, None)
-            });
-            let staging = write::Staging::create(&opts.output).map_err(BuildError::Write)?;
-            let sink = |path: &str, bytes: &[u8]| staging.put(path, bytes).map_err(|e| e.0);
-            let package = timings
-                .time("render+write", || {
-                    let rows = render::render_pages(&site, &tera, |_| true, &sink)?;
-                    let refs: Vec<&Vec<Vec<u8>>> = rows.iter().map(|(_, r)| r).collect();
-                    render::render_site_files(&site, &theme, &refs, &sink)?;
-                    Ok(rows)
-                })
-                .map_err(render_err)?;
-            let hashes = timings.time("digest", || manifest::content_hashes(&checked.content));
-            let manifest = timings
-                .time("swap", || staging.commit(&manifest::digest_of(&hashes)))
-                .map_err(BuildError::Write)?;
-            (
-                manifest,
-                package_rows(&site, package),
-                site.pages.len(),
-                hashes,
-            )
-        };
-        let report = BuildReport {
-            records: checked
-                .content
-                .departments
-                .iter()
-                .map(|d| d.records.len())
-                .sum(),
-            departments: checked.content.departments.len(),
-            pages,
-            files: manifest.files.len(),
-            bytes: manifest.files.iter().map(|f| f.size).sum(),
-            findings: checked.findings.clone(),
-            timings,
-        };
-        let ws = Workspace {
-            opts: opts.clone(),
-            content: checked.content,
-            computed: checked.computed,
-            findings: checked.findings,
-            theme,
-            tera,
-            hashes,
-            files: manifest
-                .files
-                .into_iter()
-                .map(|f| (f.path.clone(), f))
-                .collect(),
-            package,
-        };
-        Ok((ws, report))
     }
 
     /// The record with content file `rel`, as (department, record) indices.
@@ -211,6 +274,7 @@ impl Workspace {
             record_dirs.push(path.trim_end_matches("index.html").to_string());
             wanted.insert(path);
             wanted.insert(format!("{}/index.html", dept.slug));
+            wanted.insert(site::checks_path(&dept.slug));
             wanted.insert(format!("years/{}/index.html", rec.year));
         }
         let out = Mutex::new(Vec::new());
@@ -223,48 +287,89 @@ impl Workspace {
         let selected: Vec<usize> = (0..site.pages.len())
             .filter(|&i| wanted.contains(site.pages[i].path()))
             .collect();
-        let rows = timings
+        let package = &mut self.package;
+        // The package tables in which an edited record's rows changed: only those are
+        // assembled again (a province's figures.csv is over 100 MB).
+        let mut dirty = vec![false; site::data::TABLES.len()];
+        timings
             .time("render", || {
                 render::render_pages(
                     &site,
                     &self.tera,
                     |i| selected.binary_search(&i).is_ok(),
                     &sink,
+                    &mut |i, rows| {
+                        let old = package.get(site.pages[i].path());
+                        for (t, d) in dirty.iter_mut().enumerate() {
+                            *d |= old.and_then(|o| o.get(t)) != rows.get(t);
+                        }
+                        package.insert(site.pages[i].path().to_string(), rows);
+                        Ok(())
+                    },
                 )
             })
             .map_err(render_err)?;
-        for (path, r) in package_rows(&site, rows) {
-            self.package.insert(path, r);
-        }
-        let all_rows: Vec<&Vec<Vec<u8>>> = self.package.values().collect();
-        timings
+        let all_rows = in_page_order(&site, &self.package);
+        let files = &self.files;
+        let package_info = timings
             .time("package", || {
-                render::render_site_files(&site, &self.theme, &all_rows, &sink)
+                let tables: Vec<usize> = (0..dirty.len()).filter(|&t| dirty[t]).collect();
+                let mut built = render::package_files(&all_rows, &tables, &sink)?.into_iter();
+                let mut info = Vec::new();
+                for (t, def) in site::data::TABLES.iter().enumerate() {
+                    if dirty[t] {
+                        info.extend(built.next());
+                    } else if let Some(e) = files.get(&format!("data/{}.csv", def.name)) {
+                        info.push(render::data::PackageFile {
+                            table: t,
+                            bytes: e.size as usize,
+                            sha256: e.sha256.clone(),
+                        });
+                    }
+                }
+                render::render_site_files(&site, &self.theme, &info, &sink)?;
+                Ok(info)
             })
             .map_err(render_err)?;
+        // The package tables' hashes are known: a large table is not hashed twice.
+        let known: BTreeMap<String, &str> = package_info
+            .iter()
+            .map(|p| {
+                (
+                    format!("data/{}.csv", site::data::TABLES[p.table].name),
+                    p.sha256.as_str(),
+                )
+            })
+            .collect();
 
         // Only files whose bytes changed are written; a record's data file that is no
         // longer produced is removed.
         let produced = out.into_inner().unwrap_or_else(|p| p.into_inner());
         let names: BTreeSet<&str> = produced.iter().map(|(p, _)| p.as_str()).collect();
+        // So is a department's 核对情况 page once it has no findings.
         let removed: Vec<String> = self
             .files
             .keys()
             .filter(|f| {
-                record_dirs.iter().any(|dir| {
+                let data_file = record_dirs.iter().any(|dir| {
                     f.strip_prefix(dir.as_str())
                         .is_some_and(|rest| !rest.contains('/') && rest != "index.html")
-                }) && !names.contains(f.as_str())
-                    && !f.ends_with(".pdf")
+                }) && !f.ends_with(".pdf");
+                let page = f.starts_with("checks/") && wanted.contains(f.as_str());
+                (data_file || page) && !names.contains(f.as_str())
             })
             .cloned()
             .collect();
         let mut written = Vec::new();
         for (path, bytes) in produced {
+            let sha256 = match known.get(&path) {
+                Some(h) => h.to_string(),
+                None => manifest::sha256_hex(&bytes),
+            };
             let entry = ManifestEntry {
                 path: path.clone(),
                 size: bytes.len() as u64,
-                sha256: manifest::sha256_hex(&bytes),
+                sha256,
             };
             if self.files.get(&path) != Some(&entry) {
                 self.files.insert(path.clone(), entry);

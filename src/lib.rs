@@ -25,6 +25,7 @@ pub mod render;
 pub mod site;
 pub mod write;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -46,6 +47,9 @@ pub struct BuildOptions {
 pub struct Timings {
     /// Stage name and duration, in pipeline order.
     pub stages: Vec<(&'static str, Duration)>,
+    /// Peak resident memory of the process after each stage, in bytes (Linux only;
+    /// `None` elsewhere), in the same order as `stages`.
+    pub peak_resident: Vec<Option<u64>>,
 }
 
 impl Timings {
@@ -53,8 +57,17 @@ impl Timings {
         let t = Instant::now();
         let r = f();
         self.stages.push((name, t.elapsed()));
+        self.peak_resident.push(peak_resident());
         r
     }
+}
+
+/// The process's peak resident set so far (`VmHWM`), for `--timings`.
+fn peak_resident() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
 }
 
 /// What a build did.
@@ -108,21 +121,50 @@ pub struct Checked {
     pub findings: Vec<check::Finding>,
 }
 
+/// The `gongkai check --format json` document (schema: docs/check-output.schema.json),
+/// borrowing the findings: serialize it with serde_json.
+#[derive(serde::Serialize)]
+pub struct CheckReport<'a> {
+    // Keys in alphabetical order, as before this was a struct.
+    findings: &'a [check::Finding],
+    summary: CheckSummary,
+    valid: bool,
+    version: u32,
+}
+
+#[derive(serde::Serialize)]
+struct CheckSummary {
+    errors: usize,
+    infos: usize,
+    records: usize,
+    warnings: usize,
+}
+
 impl Checked {
-    /// The `gongkai check --format json` document (schema: docs/check-output.schema.json).
-    pub fn to_json(&self) -> serde_json::Value {
+    /// The `gongkai check --format json` document.
+    pub fn report(&self) -> CheckReport<'_> {
         let count = |s: check::Severity| self.findings.iter().filter(|f| f.severity == s).count();
-        serde_json::json!({
-            "version": 1,
-            "valid": true,
-            "findings": self.findings,
-            "summary": {
-                "records": self.content.departments.iter().map(|d| d.records.len()).sum::<usize>(),
-                "errors": count(check::Severity::Error),
-                "warnings": count(check::Severity::Warning),
-                "infos": count(check::Severity::Info),
-            }
-        })
+        CheckReport {
+            findings: &self.findings,
+            summary: CheckSummary {
+                errors: count(check::Severity::Error),
+                infos: count(check::Severity::Info),
+                records: self
+                    .content
+                    .departments
+                    .iter()
+                    .map(|d| d.records.len())
+                    .sum(),
+                warnings: count(check::Severity::Warning),
+            },
+            valid: true,
+            version: 1,
+        }
+    }
+
+    /// The same document as a JSON value.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self.report()).unwrap_or_default()
     }
 }
 
@@ -143,6 +185,56 @@ pub fn load_and_check(content_dir: &Path, timings: &mut Timings) -> Result<Check
         computed,
         findings,
     })
+}
+
+/// load → compute → check, department by department once loaded, freeing each
+/// department's source texts as soon as it is checked (`Checked::content` then has no
+/// texts: for a one-off `build` or `check`, which need nothing of them afterwards).
+/// With `hashes`, also returns the SHA-256 of every content file, taken before the texts
+/// go (else an empty map).
+pub fn load_and_check_once(
+    content_dir: &Path,
+    timings: &mut Timings,
+    hashes: bool,
+) -> Result<(Checked, BTreeMap<String, String>), BuildError> {
+    use rayon::prelude::*;
+    let mut content = timings
+        .time("load", || load::load(content_dir))
+        .map_err(|d| BuildError::Content(d.sorted()))?;
+    let hashes = match hashes {
+        true => timings.time("digest", || manifest::content_hashes(&content)),
+        false => BTreeMap::new(),
+    };
+    let scheme = compute::site_scheme(&content);
+    let done: Vec<(Vec<compute::RecordFigures>, Vec<check::Finding>)> =
+        timings.time("compute+check", || {
+            content
+                .departments
+                .par_iter_mut()
+                .map(|dept| {
+                    let figures = compute::department(&scheme, dept);
+                    let findings = check::department(dept, &figures);
+                    dept.forget_texts();
+                    (figures, findings)
+                })
+                .collect()
+        });
+    content.forget_texts();
+    let mut records = Vec::with_capacity(done.len());
+    let mut findings = Vec::new();
+    for (r, f) in done {
+        records.push(r);
+        findings.extend(f);
+    }
+    let computed = compute::Computed { records };
+    Ok((
+        Checked {
+            content,
+            computed,
+            findings,
+        },
+        hashes,
+    ))
 }
 
 /// What `archive` made.
@@ -233,5 +325,5 @@ pub fn refuse_foreign_files(output: &Path) -> Result<(), BuildError> {
 /// Builds the site: content → output, atomically (the previous output is replaced only
 /// when the whole new site is written).
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
-    incremental::Workspace::open(opts).map(|(_, report)| report)
+    incremental::full_build(opts, false).map(|(_, report)| report)
 }

@@ -23,6 +23,14 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
+    /// Frees the text and its line index (once checked, a one-off build needs neither).
+    pub fn forget_text(&mut self) {
+        self.text = String::new();
+        self.line_starts = vec![0];
+    }
+}
+
+impl SourceFile {
     /// Wraps a file's text, indexing its lines.
     pub fn new(path: String, text: String) -> Self {
         let mut line_starts = vec![0];
@@ -71,6 +79,32 @@ pub struct Content {
     pub departments: Vec<Department>,
     /// The content folder (for messages only).
     pub root: PathBuf,
+}
+
+impl Content {
+    /// Frees every source text (see [`SourceFile::forget_text`]); a file whose text is
+    /// shared elsewhere keeps it.
+    pub fn forget_texts(&mut self) {
+        if let Some(f) = self.site_source.as_mut().and_then(Arc::get_mut) {
+            f.forget_text();
+        }
+        for d in &mut self.departments {
+            d.forget_texts();
+        }
+    }
+}
+
+impl Department {
+    /// Frees the department's and its records' source texts (see [`Content::forget_texts`]).
+    pub fn forget_texts(&mut self) {
+        for s in
+            std::iter::once(&mut self.source).chain(self.records.iter_mut().map(|r| &mut r.source))
+        {
+            if let Some(f) = Arc::get_mut(s) {
+                f.forget_text();
+            }
+        }
+    }
 }
 
 /// One department folder.

@@ -139,12 +139,97 @@ fn safe_relative(path: &str) -> bool {
     !path.is_empty() && p.components().all(|c| matches!(c, Component::Normal(_)))
 }
 
+/// Creates `path` for writing, and its folders when they are missing (tried after the
+/// file, so that a file in an existing folder costs no extra system call).
+fn create_file(path: &Path) -> io::Result<fs::File> {
+    match fs::File::create(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            if let Some(d) = path.parent() {
+                fs::create_dir_all(d)?;
+            }
+            fs::File::create(path)
+        }
+        r => r,
+    }
+}
+
+/// Hard-links `old` to `new` when `old` is a regular file holding exactly `bytes`.
+/// Rebuilding a site that mostly did not change then allocates no new files: on a large
+/// site, creating files is most of the cost of writing, and deleting the previous tree
+/// afterwards only drops links. Any failure (no such file, another file system, no hard
+/// links) answers `false` and the caller writes the file.
+fn link_if_same(old: &Path, bytes: &[u8], new: &Path) -> bool {
+    use std::cell::RefCell;
+    use std::io::Read;
+    thread_local! {
+        static BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    }
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    let Ok(mut f) = options.open(old) else {
+        return false;
+    };
+    match f.metadata() {
+        Ok(m) if m.is_file() && m.len() == bytes.len() as u64 => {}
+        _ => return false,
+    }
+    let same = BUF.with(|b| {
+        let mut buf = b.borrow_mut();
+        buf.clear();
+        f.read_to_end(&mut buf).is_ok() && buf.as_slice() == bytes
+    });
+    if !same {
+        return false;
+    }
+    let link = || fs::hard_link(old, new);
+    match link() {
+        Ok(()) => true,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => new
+            .parent()
+            .is_some_and(|d| fs::create_dir_all(d).is_ok() && link().is_ok()),
+        Err(_) => false,
+    }
+}
+
+fn write_failed(path: &str, e: &io::Error) -> WriteError {
+    err(format!(
+        "写入失败，原输出保持不变 (write failed; the previous output is untouched): {path}: {e}"
+    ))
+}
+
+/// A file of the new tree written piece by piece (see [`Staging::append`]).
+pub struct Appender {
+    path: String,
+    file: io::BufWriter<fs::File>,
+    hash: sha2::Sha256,
+    size: u64,
+}
+
+impl Appender {
+    /// Appends `bytes`.
+    pub fn write(&mut self, bytes: &[u8]) -> Result<(), WriteError> {
+        sha2::Digest::update(&mut self.hash, bytes);
+        self.size += bytes.len() as u64;
+        self.file
+            .write_all(bytes)
+            .map_err(|e| write_failed(&self.path, &e))
+    }
+}
+
 /// A new output tree being written beside the output folder. Files are put into it as
 /// they are rendered (from any thread); `commit` swaps it in. Dropped without a commit
 /// (an error, a panic), it is removed and the previous output stays as it was.
 pub struct Staging {
     dir: PathBuf,
     out: PathBuf,
+    /// The output folder as it is, when there is one: a file whose bytes have not
+    /// changed is hard-linked from it rather than written again.
+    previous: Option<PathBuf>,
     files: Mutex<Vec<ManifestEntry>>,
     committed: bool,
 }
@@ -175,9 +260,11 @@ impl Staging {
         }
         fs::create_dir_all(&dir)
             .map_err(|e| err(format!("无法创建 {} (cannot create): {e}", dir.display())))?;
+        let previous = out.is_dir().then(|| out.clone());
         Ok(Staging {
             dir,
             out,
+            previous,
             files: Mutex::new(Vec::new()),
             committed: false,
         })
@@ -191,29 +278,63 @@ impl Staging {
             )));
         }
         let target = self.dir.join(path);
-        let write = || -> io::Result<()> {
-            if let Some(d) = target.parent() {
-                fs::create_dir_all(d)?;
-            }
-            let mut f = io::BufWriter::new(fs::File::create(&target)?);
-            f.write_all(bytes)?;
-            f.flush()
-        };
-        write().map_err(|e| {
-            err(format!(
-                "写入失败，原输出保持不变 (write failed; the previous output is untouched): {path}: {e}"
-            ))
-        })?;
-        let entry = ManifestEntry {
+        let reused = self
+            .previous
+            .as_ref()
+            .is_some_and(|p| link_if_same(&p.join(path), bytes, &target));
+        if !reused {
+            create_file(&target)
+                .and_then(|mut f| f.write_all(bytes))
+                .map_err(|e| write_failed(path, &e))?;
+        }
+        self.register(ManifestEntry {
             path: path.to_string(),
             size: bytes.len() as u64,
             sha256: crate::manifest::sha256_hex(bytes),
-        };
+        });
+        Ok(())
+    }
+
+    fn register(&self, entry: ManifestEntry) {
         self.files
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(entry);
-        Ok(())
+    }
+
+    /// Opens one file of the new tree to be written piece by piece (a data package table
+    /// of a province is over 100 MB: it is never held in memory whole).
+    pub fn append(&self, path: &str) -> Result<Appender, WriteError> {
+        if !safe_relative(path) {
+            return Err(err(format!(
+                "不安全的输出路径 (unsafe output path) {path:?}"
+            )));
+        }
+        let file = create_file(&self.dir.join(path)).map_err(|e| write_failed(path, &e))?;
+        Ok(Appender {
+            path: path.to_string(),
+            file: io::BufWriter::with_capacity(1 << 20, file),
+            hash: <sha2::Sha256 as sha2::Digest>::new(),
+            size: 0,
+        })
+    }
+
+    /// Completes a file opened with [`Staging::append`]; returns its manifest entry.
+    pub fn close(&self, a: Appender) -> Result<ManifestEntry, WriteError> {
+        let Appender {
+            path,
+            mut file,
+            hash,
+            size,
+        } = a;
+        file.flush().map_err(|e| write_failed(&path, &e))?;
+        let entry = ManifestEntry {
+            path,
+            size,
+            sha256: crate::manifest::hex(&sha2::Digest::finalize(hash)),
+        };
+        self.register(entry.clone());
+        Ok(entry)
     }
 
     /// Writes `manifest.json` (every file with its size and SHA-256, the gongkai version

@@ -452,7 +452,13 @@ fn sitemap_and_feed_only_with_base_url() {
     assert!(sitemap.contains(
         "<url><loc>https://xinfang.example.gov.cn/gk/xiangxi-xfj/2023/</loc><lastmod>2024-06-01</lastmod></url>"
     ));
-    assert_eq!(sitemap.matches("<url>").count(), 15, "{sitemap}");
+    // Every page: 15, and the four departments' 核对情况 pages.
+    assert_eq!(sitemap.matches("<url>").count(), 19, "{sitemap}");
+    assert!(
+        sitemap.contains(
+            "<url><loc>https://xinfang.example.gov.cn/gk/checks/xiangxi-xfj/</loc></url>"
+        )
+    );
     let atom = std::fs::read_to_string(out.join("atom.xml")).unwrap();
     assert!(atom.contains("<title>湘西自治州信访局2023年度部门整体支出绩效自评报告</title>"));
     assert!(atom.contains("<updated>2024-06-01T00:00:00+08:00</updated>"));

@@ -285,7 +285,15 @@ fn findings_on_private_figures_are_withheld_from_pages() {
         on_private.len()
     );
     let b = built();
-    let checks = std::fs::read_to_string(b.out.join("checks/index.html")).unwrap();
+    // The overview and every department's 核对情况 page.
+    let checks: String = walkdir::WalkDir::new(b.out.join("checks"))
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .collect();
+    assert!(checks.contains("核对情况 · "), "{checks}");
     // The fixture's public mismatch is still reported (so the page is not just empty).
     assert!(
         checks.contains("95.00%") && checks.contains("90.91%"),

@@ -170,24 +170,33 @@ pub fn compute(content: &Content) -> Computed {
     let records = content
         .departments
         .par_iter()
-        .map(|dept| {
-            let dept_scheme = match &dept.info.scheme {
-                Some(o) => site_scheme.with(o),
-                None => site_scheme.clone(),
-            };
-            dept.records
-                .iter()
-                .map(|rec| {
-                    let prior = dept
-                        .records
-                        .iter()
-                        .find(|p| p.year == rec.year - 1 && p.kind == rec.kind);
-                    compute_record(rec, prior, &dept_scheme)
-                })
-                .collect()
-        })
+        .map(|dept| department(&site_scheme, dept))
         .collect();
     Computed { records }
+}
+
+/// Computes every record of one department (records only compare with their own
+/// department's), under the site's scheme `site_scheme`.
+pub fn department(site_scheme: &Scheme, dept: &crate::model::Department) -> Vec<RecordFigures> {
+    let dept_scheme = match &dept.info.scheme {
+        Some(o) => site_scheme.with(o),
+        None => site_scheme.clone(),
+    };
+    dept.records
+        .iter()
+        .map(|rec| {
+            let prior = dept
+                .records
+                .iter()
+                .find(|p| p.year == rec.year - 1 && p.kind == rec.kind);
+            compute_record(rec, prior, &dept_scheme)
+        })
+        .collect()
+}
+
+/// The site's scheme (the defaults with `site.toml`'s changes).
+pub fn site_scheme(content: &Content) -> Scheme {
+    Scheme::defaults().with(&content.site.scheme)
 }
 
 /// Recomputes record `r` of department `d` (after it, or the record of the year before,

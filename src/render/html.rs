@@ -240,10 +240,11 @@ fn note(out: &mut String, n: &Note, root: &str) {
     };
     let _ = write!(
         out,
-        "<span class=\"note {}\" role=\"note\"><span class=\"sym\" aria-hidden=\"true\">{sym}</span><span class=\"sr\">{}：</span>{} <a href=\"{root}checks/index.html#{}\">核对详情</a></span>",
+        "<span class=\"note {}\" role=\"note\"><span class=\"sym\" aria-hidden=\"true\">{sym}</span><span class=\"sr\">{}：</span>{} <a href=\"{root}{}#{}\">核对详情</a></span>",
         n.severity,
         n.severity_zh,
         esc(&n.text),
+        n.page,
         n.id
     );
 }

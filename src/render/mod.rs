@@ -261,88 +261,106 @@ where
     F: Fn(&str, &[u8]) -> Result<(), String> + Sync,
 {
     let tera = theme.tera().map_err(RenderError::Template)?;
-    let package = render_pages(site, &tera, |_| true, &sink)?;
-    let rows: Vec<&Vec<Vec<u8>>> = package.iter().map(|(_, r)| r).collect();
-    render_site_files(site, theme, &rows, &sink)
+    let mut package = Vec::new();
+    render_pages(site, &tera, |_| true, &sink, &mut |_, rows| {
+        package.push(rows);
+        Ok(())
+    })?;
+    let refs: Vec<&Vec<Vec<u8>>> = package.iter().collect();
+    let all: Vec<usize> = (0..crate::site::data::TABLES.len()).collect();
+    let files = package_files(&refs, &all, &sink)?;
+    drop(package);
+    render_site_files(site, theme, &files, &sink)
 }
 
 /// A record's rows of every package table (see `data::package_rows`), by page index.
 pub type PackageRows = Vec<(usize, Vec<Vec<u8>>)>;
 
+/// How many pages are rendered between two hand-overs of package rows: enough for both
+/// cores to stay busy, few enough that rows do not pile up in memory.
+const CHUNK: usize = 256;
+
 /// Renders the pages `select`ed (by index into `site.pages`) in parallel, each record
-/// page with its data files, into `sink`; returns the selected records' package rows in
-/// page order.
+/// page with its data files, into `sink`; hands each record's package rows to `rows` in
+/// page order (the order of the package tables), a chunk of pages at a time.
 pub fn render_pages<F>(
     site: &Site,
     tera: &tera::Tera,
     select: impl Fn(usize) -> bool + Sync,
     sink: &F,
-) -> Result<PackageRows, RenderError>
+    rows: &mut dyn FnMut(usize, Vec<Vec<u8>>) -> Result<(), String>,
+) -> Result<(), RenderError>
 where
     F: Fn(&str, &[u8]) -> Result<(), String> + Sync,
 {
     let template = |e: String| RenderError::Template(ThemeError(e));
     type PageResult = Result<Option<(usize, Vec<Vec<u8>>)>, RenderError>;
-    let results: Vec<PageResult> = site
-        .pages
-        .par_iter()
-        .enumerate()
-        .filter(|(i, _)| select(*i))
-        .map(|(i, spec)| match spec {
-            PageSpec::Ready(p) => {
-                let bytes = render_page(tera, p).map_err(template)?;
-                sink(&p.path, &bytes).map_err(RenderError::Output)?;
-                Ok(None)
-            }
-            PageSpec::Record { path, chrome, d, r } => {
-                let tables = site.record_data(*d, *r);
-                let page = site.record_page(path, chrome, *d, *r, &tables);
-                let bytes = render_page(tera, &page).map_err(template)?;
-                sink(path, &bytes).map_err(RenderError::Output)?;
-                let (dept, rec) = site.record_of(*d, *r);
-                let title = crate::site::record_title(dept, rec);
-                let name = crate::site::dept_name(dept);
-                let meta = data::RecordMeta {
-                    department: &dept.slug,
-                    department_name: &name,
-                    year: rec.year,
-                    record: match rec.kind {
-                        crate::model::RecordKind::Evaluation => "evaluation",
-                        crate::model::RecordKind::Targets => "targets",
-                    },
-                    title: &title,
-                    date: match &page.view {
-                        View::Record(v) => v.meta_date.as_deref(),
-                        _ => None,
-                    },
-                    source: &rec.source.path,
-                };
-                let dir = path.strip_suffix("index.html").unwrap_or_default();
-                let rounding = match site.rounding(*d, *r) {
-                    crate::model::Rounding::HalfUp => "half-up",
-                    crate::model::Rounding::HalfEven => "half-even",
-                };
-                sink(
-                    &format!("{dir}data.json"),
-                    &data::record_json(&meta, rounding, &tables),
-                )
-                .map_err(RenderError::Output)?;
-                for t in &tables.tables {
-                    sink(&format!("{dir}{}.csv", t.def.name), &data::record_csv(t))
-                        .map_err(RenderError::Output)?;
-                }
-                Ok(Some((i, data::package_rows(&meta, &tables))))
-            }
-        })
-        .collect();
+    let selected: Vec<usize> = (0..site.pages.len()).filter(|&i| select(i)).collect();
     let mut template_errors = Vec::new();
-    let mut package = Vec::new();
-    for r in results {
-        match r {
-            Ok(Some(rows)) => package.push(rows),
-            Ok(None) => {}
-            Err(RenderError::Output(e)) => return Err(RenderError::Output(e)),
-            Err(RenderError::Template(e)) => template_errors.push(e.0),
+    for chunk in selected.chunks(CHUNK) {
+        let results: Vec<PageResult> = chunk
+            .par_iter()
+            .map(|&i| (i, &site.pages[i]))
+            .map(|(i, spec)| match spec {
+                PageSpec::Ready(p) => {
+                    let bytes = render_page(tera, p).map_err(template)?;
+                    sink(&p.path, &bytes).map_err(RenderError::Output)?;
+                    Ok(None)
+                }
+                PageSpec::Checks { path, chrome, d } => {
+                    let page = site.checks_page(path, chrome, *d);
+                    let bytes = render_page(tera, &page).map_err(template)?;
+                    sink(path, &bytes).map_err(RenderError::Output)?;
+                    Ok(None)
+                }
+                PageSpec::Record { path, chrome, d, r } => {
+                    let tables = site.record_data(*d, *r);
+                    let page = site.record_page(path, chrome, *d, *r, &tables);
+                    let bytes = render_page(tera, &page).map_err(template)?;
+                    sink(path, &bytes).map_err(RenderError::Output)?;
+                    let (dept, rec) = site.record_of(*d, *r);
+                    let title = crate::site::record_title(dept, rec);
+                    let name = crate::site::dept_name(dept);
+                    let meta = data::RecordMeta {
+                        department: &dept.slug,
+                        department_name: &name,
+                        year: rec.year,
+                        record: match rec.kind {
+                            crate::model::RecordKind::Evaluation => "evaluation",
+                            crate::model::RecordKind::Targets => "targets",
+                        },
+                        title: &title,
+                        date: match &page.view {
+                            View::Record(v) => v.meta_date.as_deref(),
+                            _ => None,
+                        },
+                        source: &rec.source.path,
+                    };
+                    let dir = path.strip_suffix("index.html").unwrap_or_default();
+                    let rounding = match site.rounding(*d, *r) {
+                        crate::model::Rounding::HalfUp => "half-up",
+                        crate::model::Rounding::HalfEven => "half-even",
+                    };
+                    sink(
+                        &format!("{dir}data.json"),
+                        &data::record_json(&meta, rounding, &tables),
+                    )
+                    .map_err(RenderError::Output)?;
+                    for t in &tables.tables {
+                        sink(&format!("{dir}{}.csv", t.def.name), &data::record_csv(t))
+                            .map_err(RenderError::Output)?;
+                    }
+                    Ok(Some((i, data::package_rows(&meta, &tables))))
+                }
+            })
+            .collect();
+        for r in results {
+            match r {
+                Ok(Some((i, r))) => rows(i, r).map_err(RenderError::Output)?,
+                Ok(None) => {}
+                Err(RenderError::Output(e)) => return Err(RenderError::Output(e)),
+                Err(RenderError::Template(e)) => template_errors.push(e.0),
+            }
         }
     }
     if !template_errors.is_empty() {
@@ -350,45 +368,50 @@ where
             template_errors.join("\n"),
         )));
     }
-    Ok(package)
+    Ok(())
 }
 
-/// The files that are not pages: the data package (from every record's `package` rows,
-/// in page order), the sitemap and feed, the theme's static files.
+/// The data package's CSV files numbered `tables` (indices into `TABLES`), built in memory
+/// from every record's rows in page order (a one-off build streams them to disk instead).
+pub fn package_files<F>(
+    package: &[&Vec<Vec<u8>>],
+    tables: &[usize],
+    sink: &F,
+) -> Result<Vec<data::PackageFile>, RenderError>
+where
+    F: Fn(&str, &[u8]) -> Result<(), String> + Sync,
+{
+    let csvs: Vec<Result<data::PackageFile, RenderError>> = tables
+        .par_iter()
+        .map(|&i| {
+            let t = &crate::site::data::TABLES[i];
+            let csv = data::package_csv(i, package.iter().map(|rows| rows[i].as_slice()));
+            sink(&format!("data/{}.csv", t.name), &csv).map_err(RenderError::Output)?;
+            Ok(data::PackageFile {
+                table: i,
+                bytes: csv.len(),
+                sha256: crate::manifest::sha256_hex(&csv),
+            })
+        })
+        .collect();
+    csvs.into_iter().collect()
+}
+
+/// The files that are not pages: `data/datapackage.json` (from the package CSVs'
+/// sizes and hashes), the sitemap and feed, the theme's static files.
 pub fn render_site_files<F>(
     site: &Site,
     theme: &Theme,
-    package: &[&Vec<Vec<u8>>],
+    files: &[data::PackageFile],
     sink: &F,
 ) -> Result<(), RenderError>
 where
     F: Fn(&str, &[u8]) -> Result<(), String> + Sync,
 {
-    let csvs: Vec<(usize, Vec<u8>)> = crate::site::data::TABLES
-        .par_iter()
-        .enumerate()
-        .map(|(i, _)| {
-            (
-                i,
-                data::package_csv(i, package.iter().map(|rows| rows[i].as_slice())),
-            )
-        })
-        .collect();
-    let mut files = Vec::new();
-    for (i, csv) in &csvs {
-        files.push(data::PackageFile {
-            table: *i,
-            bytes: csv.len(),
-            sha256: crate::manifest::sha256_hex(csv),
-        });
-        let name = crate::site::data::TABLES[*i].name;
-        sink(&format!("data/{name}.csv"), csv).map_err(RenderError::Output)?;
-    }
-    drop(csvs);
     let s = &site.config().site;
     sink(
         "data/datapackage.json",
-        &data::datapackage_json(&s.title, s.description.as_deref(), site.years, &files),
+        &data::datapackage_json(&s.title, s.description.as_deref(), site.years, files),
     )
     .map_err(RenderError::Output)?;
     if let Some(feed) = &site.feed {

@@ -8,7 +8,7 @@
 //! | department | `<dept>/index.html` |
 //! | evaluation record | `<dept>/<year>/index.html` |
 //! | targets record | `<dept>/<year>/targets/index.html` |
-//! | findings (核对情况) | `checks/index.html` |
+//! | findings (核对情况) | `checks/index.html`, and per department `checks/<slug>/index.html` |
 //!
 //! Every link is relative (built from the page's depth), so the output works from disk.
 
@@ -235,8 +235,31 @@ pub struct FindingsView {
     pub warnings: usize,
     /// Infos.
     pub infos: usize,
-    /// Groups, in site order.
+    /// Groups, in site order (a department's page).
     pub groups: Vec<FindingGroup>,
+    /// Departments with findings, in site order (the overview page).
+    pub departments: Vec<FindingDepartment>,
+}
+
+/// A department's line on the 核对情况 overview.
+#[derive(Debug, Serialize)]
+pub struct FindingDepartment {
+    /// Department name.
+    pub name: String,
+    /// Its 核对情况 page, relative to the overview.
+    pub href: String,
+    /// Errors.
+    pub errors: usize,
+    /// Warnings.
+    pub warnings: usize,
+    /// Infos.
+    pub infos: usize,
+}
+
+/// A department's 核对情况 page (the overview at `checks/index.html` lists them: a
+/// province's tens of thousands of findings do not fit one page).
+pub fn checks_path(slug: &str) -> String {
+    format!("checks/{slug}/index.html")
 }
 
 /// The whole site: every page.
@@ -311,6 +334,16 @@ pub enum PageSpec {
         /// Record index.
         r: usize,
     },
+    /// The 核对情况 page of department `d` (built when rendered: a province has tens of
+    /// thousands of findings, and a rebuild needs only the edited department's).
+    Checks {
+        /// Output path.
+        path: String,
+        /// Shared chrome.
+        chrome: Chrome,
+        /// Department index.
+        d: usize,
+    },
 }
 
 impl PageSpec {
@@ -318,7 +351,7 @@ impl PageSpec {
     pub fn path(&self) -> &str {
         match self {
             PageSpec::Ready(p) => &p.path,
-            PageSpec::Record { path, .. } => path,
+            PageSpec::Record { path, .. } | PageSpec::Checks { path, .. } => path,
         }
     }
 }
@@ -333,6 +366,55 @@ impl Site<'_> {
         self.by_record
             .get(&(dept.slug.clone(), rec.year, rec.kind))
             .map_or(&[], |v| v.as_slice())
+    }
+
+    /// Builds the 核对情况 page of department `d`.
+    pub fn checks_page(&self, path: &str, chrome: &Chrome, d: usize) -> Page {
+        let dept = &self.content.departments[d];
+        let groups: Vec<FindingGroup> = dept
+            .records
+            .iter()
+            .enumerate()
+            .filter_map(|(r, rec)| {
+                let items = self.record_findings(d, r);
+                (!items.is_empty()).then(|| FindingGroup {
+                    title: record_title(dept, rec),
+                    href: format!("../../{}", record_path(&dept.slug, rec.year, rec.kind)),
+                    items: items
+                        .iter()
+                        .map(|(i, f)| FindingItem {
+                            id: finding_anchor(f, *i),
+                            severity: f.severity,
+                            severity_zh: f.severity.zh(),
+                            location: format!("{}:{}:{}", f.file, f.line, f.column),
+                            path: f.path.clone(),
+                            stated: f.stated.clone(),
+                            computed: f.computed.clone(),
+                            message: f.message.clone(),
+                        })
+                        .collect(),
+                })
+            })
+            .collect();
+        let n = |s: Severity| {
+            groups
+                .iter()
+                .flat_map(|g| &g.items)
+                .filter(|i| i.severity == s)
+                .count()
+        };
+        Page {
+            chrome: chrome.clone(),
+            path: path.to_string(),
+            template: "checks.html",
+            view: View::Findings(FindingsView {
+                errors: n(Severity::Error),
+                warnings: n(Severity::Warning),
+                infos: n(Severity::Info),
+                groups,
+                departments: Vec::new(),
+            }),
+        }
     }
 
     /// The content the site is built from.
@@ -747,38 +829,48 @@ pub fn build<'a>(
         })));
     }
 
-    let mut groups = Vec::new();
-    for ((slug, year, kind), items) in &by_record {
-        let Some(dept) = content.departments.iter().find(|d| &d.slug == slug) else {
-            continue;
-        };
-        let Some(rec) = dept
-            .records
-            .iter()
-            .find(|r| r.year == *year && r.kind == *kind)
-        else {
-            continue;
-        };
-        groups.push(FindingGroup {
-            title: record_title(dept, rec),
-            href: format!("../{}", record_path(slug, *year, *kind)),
-            items: items
-                .iter()
-                .map(|(i, f)| FindingItem {
-                    id: finding_anchor(f, *i),
-                    severity: f.severity,
-                    severity_zh: f.severity.zh(),
-                    location: format!("{}:{}:{}", f.file, f.line, f.column),
-                    path: f.path.clone(),
-                    stated: f.stated.clone(),
-                    computed: f.computed.clone(),
-                    message: f.message.clone(),
-                })
-                .collect(),
-        });
-    }
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
     if show_notes {
+        let mut overview = Vec::new();
+        for (d, dept) in content.departments.iter().enumerate() {
+            let (mut errors, mut warnings, mut infos) = (0, 0, 0);
+            for rec in &dept.records {
+                for (_, f) in by_record
+                    .get(&(dept.slug.clone(), rec.year, rec.kind))
+                    .map_or(&[][..], |v| v.as_slice())
+                {
+                    match f.severity {
+                        Severity::Error => errors += 1,
+                        Severity::Warning => warnings += 1,
+                        Severity::Info => infos += 1,
+                    }
+                }
+            }
+            if errors + warnings + infos == 0 {
+                continue;
+            }
+            let name = dept_name(dept);
+            let path = checks_path(&dept.slug);
+            overview.push(FindingDepartment {
+                name: name.clone(),
+                href: format!("{}/index.html", dept.slug),
+                errors,
+                warnings,
+                infos,
+            });
+            pages.push(PageSpec::Checks {
+                chrome: chrome(
+                    &path,
+                    format!("核对情况 · {name}"),
+                    vec![
+                        home_crumb.clone(),
+                        ("核对情况".to_string(), "checks/index.html".to_string()),
+                    ],
+                ),
+                path,
+                d,
+            });
+        }
         pages.push(PageSpec::Ready(Box::new(Page {
             chrome: chrome(
                 "checks/index.html",
@@ -791,7 +883,8 @@ pub fn build<'a>(
                 errors: count(Severity::Error),
                 warnings: count(Severity::Warning),
                 infos: count(Severity::Info),
-                groups,
+                groups: Vec::new(),
+                departments: overview,
             }),
         })));
     }
@@ -870,7 +963,7 @@ fn feed(content: &Content, pages: &[PageSpec]) -> Option<Feed> {
     };
     let date_of = |spec: &PageSpec| match spec {
         PageSpec::Record { d, r, .. } => publication_date(&content.departments[*d].records[*r]),
-        PageSpec::Ready(_) => None,
+        PageSpec::Ready(_) | PageSpec::Checks { .. } => None,
     };
     let mut entries: Vec<FeedEntry> = pages
         .iter()
@@ -885,7 +978,7 @@ fn feed(content: &Content, pages: &[PageSpec]) -> Option<Feed> {
                     date: publication_date(rec)?,
                 })
             }
-            PageSpec::Ready(_) => None,
+            PageSpec::Ready(_) | PageSpec::Checks { .. } => None,
         })
         .collect();
     entries.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.path.cmp(&b.path)));

@@ -115,6 +115,8 @@ pub struct RecordView {
     pub parts: Vec<PartView>,
     /// Error findings on this record.
     pub errors: usize,
+    /// The department's 核对情况 page, from the site root.
+    pub checks: String,
     /// All findings shown on this record.
     pub findings: usize,
     /// Prior year joined for 同比.
@@ -270,6 +272,7 @@ pub fn build(
             .iter()
             .filter(|(_, f)| f.severity == crate::check::Severity::Error)
             .count(),
+        checks: super::checks_path(&dept.slug),
         findings: findings.len(),
         prior_year: figs.prior_year,
         downloads: Vec::new(),

@@ -36,8 +36,10 @@ pub struct Note {
     pub severity_zh: &'static str,
     /// The note text (Chinese).
     pub text: String,
-    /// Anchor id on the site's findings page.
+    /// Anchor id on the department's findings page.
     pub id: String,
+    /// That page, from the site root.
+    pub page: String,
 }
 
 /// A body cell.
@@ -216,6 +218,7 @@ impl Figures<'_> {
                 severity_zh: f.severity.zh(),
                 text: note_text(f),
                 id: super::finding_anchor(f, *i),
+                page: super::checks_path(&f.department),
             })
             .collect()
     }
