@@ -74,9 +74,11 @@ fn in_page_order<'a>(
 /// findings, every record's package rows); without it (a one-off `gongkai build`), frees
 /// the source texts once checked and streams the data package to disk, so that memory
 /// holds no more than the model and a chunk of pages.
+/// With `strict`, content with error findings is refused before anything is written.
 pub(crate) fn full_build(
     opts: &BuildOptions,
     keep: bool,
+    strict: bool,
 ) -> Result<(Option<Workspace>, BuildReport), BuildError> {
     write::check_output_dir(&opts.output, &[&opts.content, &opts.theme])
         .map_err(BuildError::Write)?;
@@ -91,6 +93,14 @@ pub(crate) fn full_build(
     } else {
         crate::load_and_check_once(&opts.content, &mut timings, true)?
     };
+    if strict
+        && checked
+            .findings
+            .iter()
+            .any(|f| f.severity == check::Severity::Error)
+    {
+        return Err(BuildError::Refused(Box::new(checked)));
+    }
     let theme = timings
         .time("theme", || Theme::load(Some(&opts.theme)))
         .map_err(BuildError::Theme)?;
@@ -190,7 +200,7 @@ pub(crate) fn full_build(
 impl Workspace {
     /// A full, atomic build (as [`crate::build`]), keeping what rebuilds need.
     pub fn open(opts: &BuildOptions) -> Result<(Workspace, BuildReport), BuildError> {
-        let (ws, report) = full_build(opts, true)?;
+        let (ws, report) = full_build(opts, true, false)?;
         match ws {
             Some(ws) => Ok((ws, report)),
             None => unreachable!("a kept build returns its workspace"),

@@ -98,6 +98,17 @@ pub enum BuildError {
     Theme(render::ThemeError),
     /// The output cannot be written.
     Write(write::WriteError),
+    /// `--strict`: the content has error findings, so nothing was built (the findings
+    /// and the content they are on, to report them).
+    Refused(Box<Checked>),
+}
+
+impl std::fmt::Debug for Checked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Checked")
+            .field("findings", &self.findings.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl std::fmt::Display for BuildError {
@@ -106,6 +117,17 @@ impl std::fmt::Display for BuildError {
             BuildError::Content(d) => d.fmt(f),
             BuildError::Theme(e) => e.fmt(f),
             BuildError::Write(e) => e.fmt(f),
+            BuildError::Refused(c) => {
+                let n = c
+                    .findings
+                    .iter()
+                    .filter(|x| x.severity == check::Severity::Error)
+                    .count();
+                write!(
+                    f,
+                    "--strict：有 {n} 处错误类核对结果，未生成网站 (refusing to build: {n} error finding(s))"
+                )
+            }
         }
     }
 }
@@ -325,5 +347,11 @@ pub fn refuse_foreign_files(output: &Path) -> Result<(), BuildError> {
 /// Builds the site: content → output, atomically (the previous output is replaced only
 /// when the whole new site is written).
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
-    incremental::full_build(opts, false).map(|(_, report)| report)
+    incremental::full_build(opts, false, false).map(|(_, report)| report)
+}
+
+/// [`build`], but when the content has error findings nothing is built and the output
+/// stays as it was ([`BuildError::Refused`]): the pre-publication gate, in one pass.
+pub fn build_strict(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
+    incremental::full_build(opts, false, true).map(|(_, report)| report)
 }

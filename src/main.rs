@@ -163,6 +163,9 @@ fn main() -> ExitCode {
 }
 
 fn fail(e: &BuildError) -> ExitCode {
+    if let BuildError::Refused(c) = e {
+        print_human(&c.findings, &c.content);
+    }
     eprintln!("{e}");
     match e {
         BuildError::Content(_) => ExitCode::from(2),
@@ -179,33 +182,18 @@ fn build(
     clean: bool,
 ) -> ExitCode {
     let start = Instant::now();
-    if strict {
-        let mut t = Timings::default();
-        match gongkai::load_and_check(&content, &mut t) {
-            Ok(c) => {
-                let errors = c
-                    .findings
-                    .iter()
-                    .filter(|f| f.severity == Severity::Error)
-                    .count();
-                if errors > 0 {
-                    print_human(&c.findings, &c.content);
-                    eprintln!(
-                        "--strict：有 {errors} 处错误类核对结果，未生成网站 (refusing to build: {errors} error finding(s))"
-                    );
-                    return ExitCode::from(1);
-                }
-            }
-            Err(e) => return fail(&e),
-        }
-    }
     let opts = BuildOptions {
         content,
         theme,
         output: output.clone(),
         clean,
     };
-    match gongkai::build(&opts) {
+    let built = if strict {
+        gongkai::build_strict(&opts)
+    } else {
+        gongkai::build(&opts)
+    };
+    match built {
         Ok(r) => {
             if show_timings {
                 print_timings(&r.timings);

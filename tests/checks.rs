@@ -417,3 +417,49 @@ fn restated_prior_year_figures_are_checked_against_that_years_record() {
         ("1.10", "1.01")
     );
 }
+
+/// `build --strict` refuses content with error findings in one pass: it lists them, exits
+/// 1 and leaves the previous output as it was.
+#[test]
+fn strict_build_refuses_error_findings_and_keeps_the_output() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let run = |strict: bool| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_gongkai"));
+        cmd.arg("build")
+            .args(["--content", "content", "--output"])
+            .arg(&out);
+        if strict {
+            cmd.arg("--strict");
+        }
+        cmd.current_dir(root).output().unwrap()
+    };
+    let first = run(false);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let before = std::fs::read(out.join("manifest.json")).unwrap();
+    let index = out.join("index.html");
+    std::fs::write(&index, "marker").unwrap();
+
+    let r = run(true);
+    assert_eq!(r.status.code(), Some(1));
+    let stdout = String::from_utf8(r.stdout).unwrap();
+    let stderr = String::from_utf8(r.stderr).unwrap();
+    assert!(
+        stdout.contains("xiangxi-xfj/2023/evaluation.toml:452:22"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("核对 5 份公开文件：18 处错误"), "{stdout}");
+    assert!(
+        stderr.contains("--strict：有 18 处错误类核对结果，未生成网站"),
+        "{stderr}"
+    );
+    // Nothing was written.
+    assert_eq!(std::fs::read_to_string(&index).unwrap(), "marker");
+    assert_eq!(std::fs::read(out.join("manifest.json")).unwrap(), before);
+}
