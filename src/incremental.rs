@@ -143,11 +143,7 @@ pub(crate) fn full_build(
                     .enumerate()
                     .map(|(i, a)| {
                         let e = staging.close(a).map_err(|e| RenderError::Output(e.0))?;
-                        Ok(render::data::PackageFile {
-                            table: i,
-                            bytes: e.size as usize,
-                            sha256: e.sha256,
-                        })
+                        Ok(render::data::PackageFile::listed(i, &e))
                     })
                     .collect::<Result<Vec<_>, RenderError>>()?
             };
@@ -330,11 +326,7 @@ impl Workspace {
                     if dirty[t] {
                         info.extend(built.next());
                     } else if let Some(e) = files.get(&format!("data/{}.csv", def.name)) {
-                        info.push(render::data::PackageFile {
-                            table: t,
-                            bytes: e.size as usize,
-                            sha256: e.sha256.clone(),
-                        });
+                        info.push(render::data::PackageFile::listed(t, e));
                     }
                 }
                 render::render_site_files(&site, &self.theme, &info, &sink)?;

@@ -29,15 +29,8 @@ struct Cli {
 enum Command {
     /// 生成网站：content → output (build the site)
     Build {
-        /// 内容目录 (content folder)
-        #[arg(long, default_value = "content")]
-        content: PathBuf,
-        /// 输出目录 (output folder)
-        #[arg(long, default_value = "output")]
-        output: PathBuf,
-        /// 主题目录 (theme folder; the default theme is built in)
-        #[arg(long, default_value = "themes/default")]
-        theme: PathBuf,
+        #[command(flatten)]
+        site: SiteArgs,
         /// 有错误类核对结果时不生成 (refuse to publish when there are error findings)
         #[arg(long)]
         strict: bool,
@@ -50,15 +43,8 @@ enum Command {
     },
     /// 监视：生成网站后，内容一有改动即只重新生成受影响的页面 (build, then rebuild what an edit touches, until Ctrl+C)
     Watch {
-        /// 内容目录 (content folder)
-        #[arg(long, default_value = "content")]
-        content: PathBuf,
-        /// 输出目录 (output folder)
-        #[arg(long, default_value = "output")]
-        output: PathBuf,
-        /// 主题目录 (theme folder)
-        #[arg(long, default_value = "themes/default")]
-        theme: PathBuf,
+        #[command(flatten)]
+        site: SiteArgs,
         /// 检查改动的间隔（毫秒） (how often to look for changes, ms)
         #[arg(long, default_value_t = 300)]
         interval: u64,
@@ -110,6 +96,31 @@ enum Command {
     },
 }
 
+/// The folders a build reads and writes (`build`, `watch`).
+#[derive(clap::Args)]
+struct SiteArgs {
+    /// 内容目录 (content folder)
+    #[arg(long, default_value = "content")]
+    content: PathBuf,
+    /// 输出目录 (output folder)
+    #[arg(long, default_value = "output")]
+    output: PathBuf,
+    /// 主题目录 (theme folder; the default theme is built in)
+    #[arg(long, default_value = "themes/default")]
+    theme: PathBuf,
+}
+
+impl SiteArgs {
+    fn options(self, clean: bool) -> BuildOptions {
+        BuildOptions {
+            content: self.content,
+            theme: self.theme,
+            output: self.output,
+            clean,
+        }
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
     Human,
@@ -129,20 +140,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Build {
-            content,
-            output,
-            theme,
+            site,
             strict,
             timings,
             clean,
-        } => build(content, output, theme, strict, timings, clean),
+        } => build(site.options(clean), strict, timings),
         Command::Verify { dir } => verify(dir),
-        Command::Watch {
-            content,
-            output,
-            theme,
-            interval,
-        } => watch(content, output, theme, interval),
+        Command::Watch { site, interval } => watch(site.options(false), interval),
         Command::Archive {
             year,
             out,
@@ -173,21 +177,8 @@ fn fail(e: &BuildError) -> ExitCode {
     }
 }
 
-fn build(
-    content: PathBuf,
-    output: PathBuf,
-    theme: PathBuf,
-    strict: bool,
-    show_timings: bool,
-    clean: bool,
-) -> ExitCode {
+fn build(opts: BuildOptions, strict: bool, show_timings: bool) -> ExitCode {
     let start = Instant::now();
-    let opts = BuildOptions {
-        content,
-        theme,
-        output: output.clone(),
-        clean,
-    };
     let built = if strict {
         gongkai::build_strict(&opts)
     } else {
@@ -206,7 +197,7 @@ fn build(
                 r.pages,
                 r.files,
                 r.bytes as f64 / 1_048_576.0,
-                output.display(),
+                opts.output.display(),
                 start.elapsed().as_secs_f64(),
                 count(Severity::Error),
                 count(Severity::Warning),
@@ -235,13 +226,8 @@ fn scan(root: &std::path::Path) -> BTreeMap<String, (std::time::SystemTime, u64)
         .collect()
 }
 
-fn watch(content: PathBuf, output: PathBuf, theme: PathBuf, interval: u64) -> ExitCode {
-    let opts = BuildOptions {
-        content: content.clone(),
-        theme,
-        output: output.clone(),
-        clean: false,
-    };
+fn watch(opts: BuildOptions, interval: u64) -> ExitCode {
+    let (content, output) = (opts.content.clone(), opts.output.clone());
     let start = Instant::now();
     let (mut ws, report) = match gongkai::incremental::Workspace::open(&opts) {
         Ok(x) => x,

@@ -142,12 +142,18 @@ fn safe_relative(path: &str) -> bool {
 /// Creates `path` for writing, and its folders when they are missing (tried after the
 /// file, so that a file in an existing folder costs no extra system call).
 fn create_file(path: &Path) -> io::Result<fs::File> {
-    match fs::File::create(path) {
+    with_folders(path, || fs::File::create(path))
+}
+
+/// Runs `make`, which creates `path`; when `path`'s folder is missing, creates it and
+/// runs `make` again.
+fn with_folders<T>(path: &Path, make: impl Fn() -> io::Result<T>) -> io::Result<T> {
+    match make() {
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             if let Some(d) = path.parent() {
                 fs::create_dir_all(d)?;
             }
-            fs::File::create(path)
+            make()
         }
         r => r,
     }
@@ -186,14 +192,7 @@ fn link_if_same(old: &Path, bytes: &[u8], new: &Path) -> bool {
     if !same {
         return false;
     }
-    let link = || fs::hard_link(old, new);
-    match link() {
-        Ok(()) => true,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => new
-            .parent()
-            .is_some_and(|d| fs::create_dir_all(d).is_ok() && link().is_ok()),
-        Err(_) => false,
-    }
+    with_folders(new, || fs::hard_link(old, new)).is_ok()
 }
 
 fn write_failed(path: &str, e: &io::Error) -> WriteError {

@@ -24,22 +24,9 @@ mod hostile;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Every file under `dir`: (relative path, bytes), sorted.
+/// Every file under `dir`: (relative path, bytes), sorted by path.
 fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    for e in walkdir::WalkDir::new(dir).sort_by_file_name() {
-        let e = e.unwrap();
-        if e.file_type().is_file() {
-            let rel = e
-                .path()
-                .strip_prefix(dir)
-                .unwrap()
-                .to_string_lossy()
-                .to_string();
-            out.push((rel, std::fs::read(e.path()).unwrap()));
-        }
-    }
-    out
+    common::tree(dir).into_iter().collect()
 }
 
 /// Copies `from` to `to`, creating folders and files in sorted or in reverse order.

@@ -634,14 +634,8 @@ fn indicators(g: Gen, table: &'static str) -> BoxedStrategy<String> {
     })
 }
 
-const FIGURES: [&str; 6] = [
-    "execution_rate",
-    "adjustment_rate",
-    "carryover_rate",
-    "procurement_rate",
-    "public_control_rate",
-    "three_public_control_rate",
-];
+/// The computed figures an indicator may report, as the loader accepts them.
+const FIGURES: [&str; 6] = gongkai::load::validate::FIGURES;
 
 const SOURCES: [&str; 4] = ["年度资金总额", "当年财政拨款", "上年结转资金", "其他资金"];
 

@@ -75,22 +75,9 @@ fn markers(dir: &Path, prefix: &str) -> Vec<String> {
     out.into_iter().collect()
 }
 
-/// Every file under `dir`: (relative path, bytes), sorted.
+/// Every file under `dir`: (relative path, bytes), sorted by path.
 fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    for e in walkdir::WalkDir::new(dir).sort_by_file_name() {
-        let e = e.unwrap();
-        if e.file_type().is_file() {
-            let rel = e
-                .path()
-                .strip_prefix(dir)
-                .unwrap()
-                .to_string_lossy()
-                .to_string();
-            out.push((rel, std::fs::read(e.path()).unwrap()));
-        }
-    }
-    out
+    common::tree(dir).into_iter().collect()
 }
 
 fn contains(hay: &[u8], needle: &str) -> bool {
@@ -286,12 +273,9 @@ fn findings_on_private_figures_are_withheld_from_pages() {
     );
     let b = built();
     // The overview and every department's 核对情况 page.
-    let checks: String = walkdir::WalkDir::new(b.out.join("checks"))
-        .sort_by_file_name()
+    let checks: String = files(&b.out.join("checks"))
         .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .map(|(_, bytes)| String::from_utf8(bytes).unwrap())
         .collect();
     assert!(checks.contains("核对情况 · "), "{checks}");
     // The fixture's public mismatch is still reported (so the page is not just empty).

@@ -188,6 +188,17 @@ pub struct PackageFile {
     pub sha256: String,
 }
 
+impl PackageFile {
+    /// Table `table`'s CSV as its manifest entry lists it.
+    pub fn listed(table: usize, entry: &crate::manifest::ManifestEntry) -> PackageFile {
+        PackageFile {
+            table,
+            bytes: entry.size as usize,
+            sha256: entry.sha256.clone(),
+        }
+    }
+}
+
 /// `data/datapackage.json`: a Frictionless Data Package with the Fiscal Data Package
 /// model (measures in CNY with factor 10000 and their budget phase; department and
 /// fiscal-year dimensions).
