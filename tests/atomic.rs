@@ -80,12 +80,20 @@ fn kill_9_at_any_point_leaves_the_previous_output_whole() {
 
     assert!(build(&old_content, &out).status().unwrap().success());
     let old = checksums(&out);
-    // Time a full build of the new content (into a scratch folder).
-    let scratch = tmp.path().join("scratch");
-    let t = Instant::now();
-    assert!(build(&new_content, &scratch).status().unwrap().success());
-    let full = t.elapsed();
-    let new = checksums(&scratch);
+    // Time a full build of the new content over the old output: the very build that is
+    // killed below (a build into an existing output hard-links unchanged files, so it is
+    // faster than one into an empty folder). The slower of two runs, so that the kill
+    // points cover the whole build even when the machine is busy.
+    let mut full = std::time::Duration::ZERO;
+    let mut new = BTreeMap::new();
+    for _ in 0..2 {
+        let t = Instant::now();
+        assert!(build(&new_content, &out).status().unwrap().success());
+        full = full.max(t.elapsed());
+        new = checksums(&out);
+        assert!(build(&old_content, &out).status().unwrap().success());
+        assert_eq!(checksums(&out), old);
+    }
     assert_ne!(old, new);
 
     let kills = 30;
@@ -110,8 +118,10 @@ fn kill_9_at_any_point_leaves_the_previous_output_whole() {
             panic!("kill point {k} ({delay:?}): the output is neither the old nor the new site");
         }
     }
+    // About 1/1.3 of the kill points fall inside the build; process start-up and a busy
+    // machine shift some of them, so the bound leaves room.
     assert!(
-        before >= kills / 2,
+        before >= kills / 3,
         "kills before the swap: {before}, after: {after}"
     );
 
