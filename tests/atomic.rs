@@ -80,31 +80,49 @@ fn kill_9_at_any_point_leaves_the_previous_output_whole() {
 
     assert!(build(&old_content, &out).status().unwrap().success());
     let old = checksums(&out);
-    // Time a full build of the new content over the old output: the very build that is
+    // Time full builds of the new content over the old output: the very build that is
     // killed below (a build into an existing output hard-links unchanged files, so it is
-    // faster than one into an empty folder). The slower of two runs, so that the kill
-    // points cover the whole build even when the machine is busy.
-    let mut full = std::time::Duration::ZERO;
+    // faster than one into an empty folder). Durations vary, so the kill points are
+    // spread over the median of those seen so far.
+    let mut seen = Vec::new();
     let mut new = BTreeMap::new();
-    for _ in 0..2 {
+    for _ in 0..3 {
         let t = Instant::now();
         assert!(build(&new_content, &out).status().unwrap().success());
-        full = full.max(t.elapsed());
+        seen.push(t.elapsed());
         new = checksums(&out);
         assert!(build(&old_content, &out).status().unwrap().success());
         assert_eq!(checksums(&out), old);
     }
     assert_ne!(old, new);
+    let median = |seen: &[std::time::Duration]| {
+        let mut s = seen.to_vec();
+        s.sort();
+        s[s.len() / 2]
+    };
 
     let kills = 30;
     let (mut before, mut after) = (0, 0);
+    let mut full = median(&seen);
     for k in 0..kills {
         // Even spread over 0 … 1.3 × a full build (the last ones may find it done).
         let delay = full.mul_f64(1.3 * k as f64 / kills as f64);
         let mut child = build(&new_content, &out).spawn().unwrap();
-        std::thread::sleep(delay);
-        let _ = child.kill(); // SIGKILL
-        let _ = child.wait();
+        let start = Instant::now();
+        // A build that ends before its kill point is one more duration seen.
+        loop {
+            if child.try_wait().unwrap().is_some() {
+                seen.push(start.elapsed());
+                full = median(&seen);
+                break;
+            }
+            if start.elapsed() >= delay {
+                let _ = child.kill(); // SIGKILL
+                let _ = child.wait();
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
         let now = checksums(&out);
         if now == old {
             before += 1;
