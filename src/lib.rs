@@ -209,44 +209,67 @@ pub fn load_and_check(content_dir: &Path, timings: &mut Timings) -> Result<Check
     })
 }
 
-/// load → compute → check, department by department once loaded, freeing each
-/// department's source texts as soon as it is checked (`Checked::content` then has no
-/// texts: for a one-off `build` or `check`, which need nothing of them afterwards).
-/// With `hashes`, also returns the SHA-256 of every content file, taken before the texts
-/// go (else an empty map).
+/// load → compute → check, department by department as each is loaded, freeing its
+/// source texts as soon as it is checked, so that the whole content's texts are never in
+/// memory at once (`Checked::content` then has no texts: for a one-off `build` or
+/// `check`, which need nothing of them afterwards). With `hashes`, also returns the
+/// SHA-256 of every content file, taken before its text goes (else an empty map).
+///
+/// Stages in `timings`: `load+check` (wall), then the thread time summed over both
+/// cores of its parts, `· parse`, `· compute` and `· check`.
 pub fn load_and_check_once(
     content_dir: &Path,
     timings: &mut Timings,
     hashes: bool,
 ) -> Result<(Checked, BTreeMap<String, String>), BuildError> {
-    use rayon::prelude::*;
-    let mut content = timings
-        .time("load", || load::load(content_dir))
+    use std::sync::atomic::{AtomicU64, Ordering};
+    type Done = (
+        Vec<compute::RecordFigures>,
+        Vec<check::Finding>,
+        Vec<(String, String)>,
+    );
+    let (compute_ns, check_ns) = (AtomicU64::new(0), AtomicU64::new(0));
+    let add =
+        |n: &AtomicU64, t: Instant| n.fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
+    let streamed = timings
+        .time("load+check", || {
+            load::load_each(content_dir, |site, dept| -> Done {
+                let sums = match hashes {
+                    true => manifest::department_hashes(dept),
+                    false => Vec::new(),
+                };
+                let t = Instant::now();
+                let figures = compute::department(&compute::scheme_of(site), dept);
+                add(&compute_ns, t);
+                let t = Instant::now();
+                let findings = check::department(dept, &figures);
+                add(&check_ns, t);
+                dept.forget_texts();
+                (figures, findings, sums)
+            })
+        })
         .map_err(|d| BuildError::Content(d.sorted()))?;
-    let hashes = match hashes {
-        true => timings.time("digest", || manifest::content_hashes(&content)),
-        false => BTreeMap::new(),
-    };
-    let scheme = compute::site_scheme(&content);
-    let done: Vec<(Vec<compute::RecordFigures>, Vec<check::Finding>)> =
-        timings.time("compute+check", || {
-            content
-                .departments
-                .par_iter_mut()
-                .map(|dept| {
-                    let figures = compute::department(&scheme, dept);
-                    let findings = check::department(dept, &figures);
-                    dept.forget_texts();
-                    (figures, findings)
-                })
-                .collect()
-        });
+    let peak = timings.peak_resident.last().copied().flatten();
+    for (name, d) in [
+        ("· parse", streamed.parse_time),
+        ("· compute", Duration::from_nanos(compute_ns.into_inner())),
+        ("· check", Duration::from_nanos(check_ns.into_inner())),
+    ] {
+        timings.stages.push((name, d));
+        timings.peak_resident.push(peak);
+    }
+    let mut content = streamed.content;
+    let mut sums = BTreeMap::new();
+    if hashes && let Some(s) = &content.site_source {
+        sums.insert(s.path.clone(), manifest::sha256_hex(s.text.as_bytes()));
+    }
     content.forget_texts();
-    let mut records = Vec::with_capacity(done.len());
+    let mut records = Vec::with_capacity(streamed.results.len());
     let mut findings = Vec::new();
-    for (r, f) in done {
+    for (r, f, h) in streamed.results {
         records.push(r);
         findings.extend(f);
+        sums.extend(h);
     }
     let computed = compute::Computed { records };
     Ok((
@@ -255,7 +278,7 @@ pub fn load_and_check_once(
             computed,
             findings,
         },
-        hashes,
+        sums,
     ))
 }
 

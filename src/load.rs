@@ -18,10 +18,12 @@ use crate::model::{
 use crate::num::with_source;
 use rayon::prelude::*;
 use serde::de::DeserializeOwned;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 use toml::de::{DeTable, DeValue};
 pub use validate::{Validate, YEARS};
 use validate::{Validator, did_you_mean};
@@ -70,103 +72,100 @@ impl<T> Loaded<T> {
     }
 }
 
-/// A parsed file, with what its place in the folder says about it.
-enum Parsed {
-    Site(Loaded<SiteConfig>),
-    Department {
-        slug: String,
-        file: Loaded<DepartmentInfo>,
-    },
-    Record {
-        slug: String,
-        year: i32,
-        kind: RecordKind,
-        file: Loaded<RecordBody>,
-    },
+/// What [`load_each`] returns: the content, what the callback returned for each
+/// department (in department order), and the time spent reading and parsing, summed over
+/// threads.
+pub struct Streamed<R> {
+    /// The loaded content.
+    pub content: Content,
+    /// The callback's result for each department, in `content.departments` order.
+    pub results: Vec<R>,
+    /// Reading, decoding, parsing and validating files, summed over threads.
+    pub parse_time: Duration,
 }
 
 /// Loads `root` (the content folder): `site.toml`, every department and every record.
 /// Returns every problem found, not only the first.
 pub fn load(root: &Path) -> Result<Content, Diagnostics> {
+    load_each(root, |_, _| ()).map(|s| s.content)
+}
+
+/// Loads like [`load`], handing each department to `each` as soon as its records are
+/// parsed, while other departments are still being read: `each` may compute, check and
+/// free the department's source texts, so that the texts of the whole content are never
+/// in memory at once. `each` runs only while no problem has been found in `site.toml`,
+/// the department files or the department's own records; its results are returned only
+/// when the whole content is valid.
+pub fn load_each<R: Send>(
+    root: &Path,
+    each: impl Fn(&SiteConfig, &mut Department) -> R + Sync,
+) -> Result<Streamed<R>, Diagnostics> {
     if let Some(d) = check_root(root) {
         return Err(Diagnostics(vec![d]));
     }
     let mut diags = Vec::new();
     let walked = walk(root, &mut diags);
 
-    // Parse every file in parallel; results keep the walk's (sorted) order.
-    let parsed: Vec<Parsed> = walked
-        .files
-        .into_par_iter()
-        .map(|(path, what)| match what {
-            Found::Site => Parsed::Site(read::<SiteConfig>(root, &path)),
-            Found::Department { slug } => Parsed::Department {
-                slug,
-                file: read::<DepartmentInfo>(root, &path),
-            },
-            Found::Record { slug, year, kind } => Parsed::Record {
-                slug,
-                year,
-                kind,
-                file: match kind {
-                    RecordKind::Evaluation => read::<Evaluation>(root, &path).map(|mut e| {
-                        e.projects.iter_mut().for_each(Project::hoist_misplaced);
-                        RecordBody::Evaluation(Box::new(e))
-                    }),
-                    RecordKind::Targets => {
-                        read::<Targets>(root, &path).map(|t| RecordBody::Targets(Box::new(t)))
-                    }
-                },
-            },
-        })
-        .collect();
-
-    let mut site = None;
-    let mut site_source = None;
-    let mut departments: Vec<Department> = Vec::new();
-    let mut records: Vec<(String, Record)> = Vec::new();
-    for p in parsed {
-        match p {
-            Parsed::Site(file) => {
-                diags.extend(file.diags);
-                site_source = file.source;
-                site = file.value;
-            }
-            Parsed::Department { slug, file } => {
-                diags.extend(file.diags);
-                if let (Some(source), Some(info)) = (file.source, file.value) {
-                    departments.push(Department {
-                        slug,
-                        info,
-                        records: Vec::new(),
-                        source,
-                    });
-                }
-            }
-            Parsed::Record {
-                slug,
-                year,
-                kind,
-                file,
-            } => {
-                diags.extend(file.diags);
-                let (Some(source), Some(body)) = (file.source, file.value) else {
-                    continue;
-                };
-                diags.extend(year_mismatch(&source, &body, &slug, year));
-                records.push((
-                    slug,
-                    Record {
-                        year,
-                        kind,
-                        source,
-                        body,
-                    },
-                ));
-            }
+    let mut site_path = None;
+    let mut department_paths = Vec::new();
+    // Record files by department slug, in the walk's (sorted) order.
+    let mut record_paths: BTreeMap<String, RecordPaths> = BTreeMap::new();
+    for (path, found) in walked.files {
+        match found {
+            Found::Site => site_path = Some(path),
+            Found::Department { slug } => department_paths.push((slug, path)),
+            Found::Record { slug, year, kind } => record_paths
+                .entry(slug)
+                .or_default()
+                .push((path, year, kind)),
         }
     }
 
+    // First site.toml and the department files (small), so that departments can be
+    // told apart before any record is handed on.
+    let parse_nanos = AtomicU64::new(0);
+    let clock = |t: Instant| {
+        parse_nanos.fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
+    };
+    let (site_file, department_files) = rayon::join(
+        || {
+            site_path.map(|p| {
+                let t = Instant::now();
+                let f = read::<SiteConfig>(root, &p);
+                clock(t);
+                f
+            })
+        },
+        || {
+            department_paths
+                .into_par_iter()
+                .map(|(slug, path)| {
+                    let t = Instant::now();
+                    let f = read::<DepartmentInfo>(root, &path);
+                    clock(t);
+                    (slug, f)
+                })
+                .collect::<Vec<_>>()
+        },
+    );
+    let (mut site, mut site_source) = (None, None);
+    if let Some(file) = site_file {
+        diags.extend(file.diags);
+        site_source = file.source;
+        site = file.value;
+    }
+    let mut departments = Vec::new();
+    for (slug, file) in department_files {
+        diags.extend(file.diags);
+        if let (Some(source), Some(info)) = (file.source, file.value) {
+            departments.push(Department {
+                slug,
+                info,
+                records: Vec::new(),
+                source,
+            });
+        }
+    }
     for slug in &walked.department_folders {
         if !walked.department_files.contains(slug) && !walked.unreadable.contains(slug) {
             diags.push(
@@ -182,26 +181,102 @@ pub fn load(root: &Path) -> Result<Content, Diagnostics> {
     }
     duplicate_departments(&departments, &mut diags);
 
-    // Records of a department whose department.toml is missing or invalid were reported
-    // with it.
-    for (slug, record) in records {
-        if let Some(d) = departments.iter_mut().find(|d| d.slug == slug) {
-            d.records.push(record);
+    // Then each department's records, departments in parallel. Records of a department whose department.toml is missing or
+    // invalid are read for their own problems only (the department's were reported).
+    let site = site.unwrap_or_default();
+    let run = diags.is_empty();
+    let mut groups: Vec<(Option<Department>, RecordPaths)> = departments
+        .into_iter()
+        .map(|d| {
+            let files = record_paths.remove(&d.slug).unwrap_or_default();
+            (Some(d), files)
+        })
+        .collect();
+    groups.extend(record_paths.into_values().map(|files| (None, files)));
+    // `rayon::scope` runs on the pool's threads even for a single department, so that
+    // parsing never uses the caller's stack, which may be small.
+    let done: Vec<(Option<Department>, Vec<Diagnostic>, Option<R>)> = rayon::scope(|_| {
+        groups
+            .into_par_iter()
+            .map(|(mut dept, files)| {
+                // A department's records one after another: departments are the parallel
+                // unit (nesting another parallel loop here adds its frames to a parse's
+                // stack, and a province has many departments).
+                let loaded: Vec<(i32, RecordKind, Loaded<RecordBody>)> = files
+                    .into_iter()
+                    .map(|(path, year, kind)| {
+                        let t = Instant::now();
+                        let f = read_record(root, &path, kind);
+                        clock(t);
+                        (year, kind, f)
+                    })
+                    .collect();
+                let mut diags = Vec::new();
+                for (year, kind, file) in loaded {
+                    diags.extend(file.diags);
+                    let (Some(dept), Some(source), Some(body)) =
+                        (&mut dept, file.source, file.value)
+                    else {
+                        continue;
+                    };
+                    diags.extend(year_mismatch(&source, &body, &dept.slug, year));
+                    dept.records.push(Record {
+                        year,
+                        kind,
+                        source,
+                        body,
+                    });
+                }
+                let mut result = None;
+                if let Some(d) = &mut dept {
+                    d.records.sort_by_key(|r| (r.year, r.kind));
+                    if run && diags.is_empty() {
+                        result = Some(each(&site, d));
+                    }
+                }
+                (dept, diags, result)
+            })
+            .collect()
+    });
+
+    let mut departments = Vec::with_capacity(done.len());
+    let mut results = Vec::with_capacity(done.len());
+    for (dept, d, r) in done {
+        diags.extend(d);
+        if let Some(dept) = dept {
+            departments.push(dept);
+            results.extend(r);
         }
     }
-    for d in &mut departments {
-        d.records.sort_by_key(|r| (r.year, r.kind));
-    }
-
     if diags.is_empty() {
-        Ok(Content {
-            site: site.unwrap_or_default(),
-            site_source,
-            departments,
-            root: root.to_path_buf(),
+        Ok(Streamed {
+            content: Content {
+                site,
+                site_source,
+                departments,
+                root: root.to_path_buf(),
+            },
+            results,
+            parse_time: Duration::from_nanos(parse_nanos.into_inner()),
         })
     } else {
         Err(Diagnostics(diags))
+    }
+}
+
+/// A department's record files: path, year folder, kind.
+type RecordPaths = Vec<(PathBuf, i32, RecordKind)>;
+
+/// Reads one record file of `kind`.
+fn read_record(root: &Path, path: &Path, kind: RecordKind) -> Loaded<RecordBody> {
+    match kind {
+        RecordKind::Evaluation => read::<Evaluation>(root, path).map(|mut e| {
+            e.projects.iter_mut().for_each(Project::hoist_misplaced);
+            RecordBody::Evaluation(Box::new(e))
+        }),
+        RecordKind::Targets => {
+            read::<Targets>(root, path).map(|t| RecordBody::Targets(Box::new(t)))
+        }
     }
 }
 
@@ -213,16 +288,7 @@ pub fn reload_record(
     kind: RecordKind,
     year: i32,
 ) -> Result<Record, Diagnostics> {
-    let path = root.join(rel);
-    let file = match kind {
-        RecordKind::Evaluation => read::<Evaluation>(root, &path).map(|mut e| {
-            e.projects.iter_mut().for_each(Project::hoist_misplaced);
-            RecordBody::Evaluation(Box::new(e))
-        }),
-        RecordKind::Targets => {
-            read::<Targets>(root, &path).map(|t| RecordBody::Targets(Box::new(t)))
-        }
-    };
+    let file = read_record(root, &root.join(rel), kind);
     let mut diags = file.diags;
     let (Some(source), Some(body)) = (file.source, file.value) else {
         return Err(Diagnostics(diags));

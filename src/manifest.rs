@@ -81,6 +81,14 @@ pub fn content_hashes(content: &Content) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// The SHA-256 of a department's files (its `department.toml` and its records), by path.
+pub fn department_hashes(d: &crate::model::Department) -> Vec<(String, String)> {
+    std::iter::once(&d.source)
+        .chain(d.records.iter().map(|r| &r.source))
+        .map(|s| (s.path.clone(), sha256_hex(s.text.as_bytes())))
+        .collect()
+}
+
 /// The content's digest: the SHA-256 of its `sha256sum`-style listing (one line per file,
 /// `<sha256>  <path>`, in path order), so that it can be recomputed from the listing.
 pub fn digest_of(hashes: &BTreeMap<String, String>) -> String {

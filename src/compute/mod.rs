@@ -117,7 +117,7 @@ pub struct Figure {
     /// Values the usual mistakes give.
     pub alts: Vec<Alt>,
     /// For an unsigned published change: the direction word printed with it (增加/减少).
-    pub direction: Option<Published>,
+    pub direction: Option<Box<Published>>,
     /// Number of summed parts when the figure is a sum (for 尾数误差).
     pub terms: usize,
 }
@@ -127,8 +127,11 @@ pub struct Figure {
 pub struct RecordFigures {
     /// Figures in computation (= source) order.
     pub figures: Vec<Figure>,
-    /// Index into `figures` by path.
-    pub by_path: BTreeMap<String, usize>,
+    /// Indices into `figures` in path order (of two figures with one path, the later
+    /// last), filled by [`RecordFigures::seal`] once the record is computed: a sorted
+    /// index rather than a map keyed by copies of the paths, which took a tenth of a
+    /// province's memory.
+    by_path: Vec<u32>,
     /// Indicator achievement, by indicator path (`indicators[3]`).
     pub achievements: BTreeMap<String, Achievement>,
     /// The scheme this record is scored by.
@@ -138,14 +141,30 @@ pub struct RecordFigures {
 }
 
 impl RecordFigures {
-    /// The figure at `path`.
+    /// The figure at `path` (of two with one path, the later).
     pub fn get(&self, path: &str) -> Option<&Figure> {
-        self.by_path.get(path).map(|&i| &self.figures[i])
+        if self.by_path.len() != self.figures.len() {
+            // Not sealed yet (while computing): the figures so far, latest first.
+            return self.figures.iter().rev().find(|f| f.path == path);
+        }
+        let at = self
+            .by_path
+            .partition_point(|&i| self.figures[i as usize].path.as_str() <= path);
+        let i = *self.by_path.get(at.checked_sub(1)?)? as usize;
+        (self.figures[i].path == path).then(|| &self.figures[i])
     }
 
     fn push(&mut self, f: Figure) {
-        self.by_path.insert(f.path.clone(), self.figures.len());
         self.figures.push(f);
+    }
+
+    /// Indexes the figures by path, once all are computed.
+    fn seal(&mut self) {
+        let figures = &self.figures;
+        let mut idx: Vec<u32> = (0..figures.len() as u32).collect();
+        // Stable: figures with one path stay in computation order.
+        idx.sort_by(|&a, &b| figures[a as usize].path.cmp(&figures[b as usize].path));
+        self.by_path = idx;
     }
 }
 
@@ -196,7 +215,12 @@ pub fn department(site_scheme: &Scheme, dept: &crate::model::Department) -> Vec<
 
 /// The site's scheme (the defaults with `site.toml`'s changes).
 pub fn site_scheme(content: &Content) -> Scheme {
-    Scheme::defaults().with(&content.site.scheme)
+    scheme_of(&content.site)
+}
+
+/// The site's scheme: the defaults with `site.toml`'s overrides.
+pub fn scheme_of(site: &crate::model::SiteConfig) -> Scheme {
+    Scheme::defaults().with(&site.scheme)
 }
 
 /// Recomputes record `r` of department `d` (after it, or the record of the year before,
@@ -238,6 +262,7 @@ pub fn compute_record(rec: &Record, prior: Option<&Record>, dept_scheme: &Scheme
             out.scheme = Some(dept_scheme.clone());
         }
     }
+    out.seal();
     out
 }
 

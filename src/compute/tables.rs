@@ -51,7 +51,7 @@ impl F {
         self
     }
     fn direction(mut self, s: Option<&Stated>, path: impl Into<String>) -> F {
-        self.0.direction = s.map(|s| Published::stated(s, path.into()));
+        self.0.direction = s.map(|s| Box::new(Published::stated(s, path.into())));
         self
     }
     fn add(self, out: &mut RecordFigures) {
@@ -1148,7 +1148,9 @@ fn exec_rate_fund(
         out,
     );
     // The rate figure is keyed `…execution_rate`; the form calls it stated_rate.
-    let idx = out.by_path.remove(&format!("{fpath}.execution_rate"));
+    // The figure just pushed.
+    let key = format!("{fpath}.execution_rate");
+    let idx = out.figures.iter().rposition(|f| f.path == key);
     let rate = match idx {
         Some(i) => {
             let mut f = out.figures[i].clone();
@@ -1157,7 +1159,6 @@ fn exec_rate_fund(
                 .stated_rate
                 .as_ref()
                 .map(|s| Published::stated(s, format!("{fpath}.stated_rate")));
-            out.by_path.insert(f.path.clone(), i);
             out.figures[i] = f.clone();
             f.value
         }
