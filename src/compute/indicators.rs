@@ -206,7 +206,7 @@ pub fn achievement(ind: &Indicator) -> Option<Achievement> {
         (Some(op), Some(NumOrText::Num(n))) => Some(Op::from_glyph(op).map(|op| Target {
             op,
             value: n.value,
-            unit: ind.unit.clone().unwrap_or_default(),
+            unit: ind.unit.as_deref().unwrap_or_default().to_string(),
             assumed: false,
         })),
         _ => None,

@@ -965,7 +965,7 @@ fn indicator_figures(
             out.achievements.insert(path.clone(), a);
         }
         if let Some(fig) = &ind.figure {
-            let target = match fig.as_str() {
+            let target = match &**fig {
                 "three_public_control_rate" => "three_public.control_rate".to_string(),
                 other => format!("budget.{other}"),
             };
@@ -983,7 +983,7 @@ fn indicator_figures(
                     .get(&target)
                     .map_or(String::new(), |t| format!("即{}：{}", t.label, t.formula));
                 f.0.published = Some(Published {
-                    text: actual.clone(),
+                    text: actual.to_string(),
                     span: 0..0,
                     path: format!("{path}.actual"),
                 });

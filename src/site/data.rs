@@ -438,8 +438,8 @@ fn n(v: Option<&Num>) -> Option<String> {
     v.map(|n| n.value.to_string())
 }
 
-fn t(v: Option<&String>) -> Option<String> {
-    v.filter(|s| !s.is_empty()).cloned()
+fn t(v: Option<&str>) -> Option<String> {
+    v.filter(|s| !s.is_empty()).map(str::to_string)
 }
 
 fn st(v: Option<&Stated>) -> Option<String> {
@@ -618,7 +618,7 @@ fn evaluation(b: &mut Builder, e: &Evaluation) {
                 b.fig(&format!("{p}.change_rate")),
                 st(r.stated_change_rate.as_ref()),
                 st(r.stated_direction.as_ref()),
-                t(r.reason.as_ref()),
+                t(r.reason.as_deref()),
             ];
             (p, cells)
         })
@@ -689,7 +689,7 @@ fn evaluation(b: &mut Builder, e: &Evaluation) {
             let p = format!("year_over_year[{i}]");
             let cells = vec![
                 Some(r.item.clone()),
-                t(r.unit.as_ref()),
+                t(r.unit.as_deref()),
                 n(r.actual.as_ref()),
                 n(r.prior_actual.as_ref()),
                 b.fig(&format!("{p}.change")),
@@ -697,7 +697,7 @@ fn evaluation(b: &mut Builder, e: &Evaluation) {
                 b.fig(&format!("{p}.change_rate")),
                 st(r.stated_change_rate.as_ref()),
                 st(r.stated_direction.as_ref()),
-                t(r.reason.as_ref()),
+                t(r.reason.as_deref()),
             ];
             (p, cells)
         })
@@ -787,9 +787,9 @@ fn task_row(b: &Builder, p: &str, r: &crate::model::TaskRow) -> Row {
     (
         p.to_string(),
         vec![
-            t(r.name.as_ref()),
-            t(r.level.as_ref()),
-            t(r.content.as_ref()),
+            t(r.name.as_deref()),
+            t(r.level.as_deref()),
+            t(r.content.as_deref()),
             n(r.budget.as_ref()),
             n(r.fiscal.as_ref()),
             n(r.other.as_ref()),
@@ -836,10 +836,10 @@ fn groups(b: &mut Builder, scope: &str, prefix: &str, groups: &[IndicatorGroup])
                 vec![
                     Some(scope.to_string()),
                     Some(g.level1.clone()),
-                    t(g.level2.as_ref()),
+                    t(g.level2.as_deref()),
                     n(g.weight.as_ref()),
                     n(g.score.as_ref()),
-                    t(g.note.as_ref()),
+                    t(g.note.as_deref()),
                 ],
             )
         })
@@ -865,12 +865,12 @@ fn indicators(b: &mut Builder, scope: &str, prefix: &str, list: &[Indicator]) {
                 .map(|m| if m { "达成" } else { "未达成" }.to_string());
             let cells = vec![
                 Some(scope.to_string()),
-                t(ind.level1.as_ref()),
-                t(ind.level2.as_ref()),
-                t(ind.name.as_ref()),
-                t(ind.target.as_ref()),
-                t(ind.actual.as_ref()),
-                t(ind.unit.as_ref()),
+                t(ind.level1.as_deref()),
+                t(ind.level2.as_deref()),
+                t(ind.name.as_deref()),
+                t(ind.target.as_deref()),
+                t(ind.actual.as_deref()),
+                t(ind.unit.as_deref()),
                 n(ind.weight.as_ref()),
                 n(ind.score.as_ref()),
                 met,
@@ -892,9 +892,9 @@ fn projects(b: &mut Builder, projects: &[Project]) {
             let path = format!("projects[{i}]");
             let cells = vec![
                 Some(p.name.clone()),
-                t(p.code.as_ref()),
-                t(p.supervisor.as_ref()),
-                t(p.implementer.as_ref()),
+                t(p.code.as_deref()),
+                t(p.supervisor.as_deref()),
+                t(p.implementer.as_deref()),
                 n(p.amount.as_ref()),
                 b.fig(&format!("{path}.total")),
                 st(p.stated_total.as_ref()),
