@@ -252,7 +252,7 @@ pub fn check_record(slug: &str, rec: &Record, figs: &RecordFigures) -> Vec<Findi
         {
             let (start, path) = match &fig.published {
                 Some(p) => (p.span.start, p.path.clone()),
-                None => (0, fig.path.clone()),
+                None => (0, fig.path.to_string()),
             };
             let msg = format!(
                 "{}：各项分值合计为 {}，不等于 100",

@@ -120,27 +120,32 @@ impl Manifest {
 
     /// The manifest's bytes: JSON, one file entry per line.
     pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(120 * self.files.len() + 200);
+        // Writing into a vector cannot fail.
+        let _ = self.write_to(&mut out);
+        out
+    }
+
+    /// Writes the manifest (the bytes of [`Manifest::to_bytes`]) to `out`, which should
+    /// be buffered: a province's manifest lists 180,000 files, about 25 MB.
+    pub fn write_to(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
         let head = serde_json::json!({
             "version": self.version,
             "generator": self.generator,
             "content_sha256": self.content_sha256,
         })
         .to_string();
-        let mut s = String::with_capacity(120 * self.files.len() + 200);
-        s.push_str(head.trim_end_matches('}'));
-        s.push_str(",\"files\":[\n");
-        let mut out = s.into_bytes();
+        out.write_all(head.trim_end_matches('}').as_bytes())?;
+        out.write_all(b",\"files\":[\n")?;
         for (i, f) in self.files.iter().enumerate() {
-            // Into the one buffer: a province's manifest lists 180,000 files.
-            let _ = serde_json::to_writer(&mut out, f);
-            out.extend_from_slice(if i + 1 < self.files.len() {
+            serde_json::to_writer(&mut *out, f)?;
+            out.write_all(if i + 1 < self.files.len() {
                 b",\n"
             } else {
                 b"\n"
-            });
+            })?;
         }
-        out.extend_from_slice(b"]}\n");
-        out
+        out.write_all(b"]}\n")
     }
 
     /// Reads `dir/manifest.json`.

@@ -342,7 +342,12 @@ impl Staging {
         let mut files = std::mem::take(&mut *self.files.lock().unwrap_or_else(|p| p.into_inner()));
         files.sort_by(|a, b| a.path.cmp(&b.path));
         let manifest = Manifest::new(content_sha256, files);
-        fs::write(self.dir.join(crate::manifest::FILE), manifest.to_bytes()).map_err(|e| {
+        let written = fs::File::create(self.dir.join(crate::manifest::FILE)).and_then(|f| {
+            let mut w = std::io::BufWriter::with_capacity(1 << 16, f);
+            manifest.write_to(&mut w)?;
+            w.into_inner().map(drop).map_err(|e| e.into_error())
+        });
+        written.map_err(|e| {
             err(format!(
                 "写入失败，原输出保持不变 (write failed; the previous output is untouched): {}: {e}",
                 crate::manifest::FILE

@@ -103,15 +103,15 @@ pub struct Alt {
 pub struct Figure {
     /// Field path of the published value (`three_public[1].stated_control_rate`), or a
     /// name for a figure the document does not print (`budget.execution_rate`).
-    pub path: String,
+    pub path: Box<str>,
     /// What it is, in Chinese (「公务接待费 控制率」).
-    pub label: String,
+    pub label: Box<str>,
     /// Kind of figure.
     pub kind: Kind,
     /// The computed value.
     pub value: Calc,
     /// How it was computed (「1.31 ÷ 10」), for notes.
-    pub formula: String,
+    pub formula: Box<str>,
     /// The published value it is checked against.
     pub published: Option<Published>,
     /// Values the usual mistakes give.
@@ -145,13 +145,13 @@ impl RecordFigures {
     pub fn get(&self, path: &str) -> Option<&Figure> {
         if self.by_path.len() != self.figures.len() {
             // Not sealed yet (while computing): the figures so far, latest first.
-            return self.figures.iter().rev().find(|f| f.path == path);
+            return self.figures.iter().rev().find(|f| &*f.path == path);
         }
         let at = self
             .by_path
-            .partition_point(|&i| self.figures[i as usize].path.as_str() <= path);
+            .partition_point(|&i| &*self.figures[i as usize].path <= path);
         let i = *self.by_path.get(at.checked_sub(1)?)? as usize;
-        (self.figures[i].path == path).then(|| &self.figures[i])
+        (&*self.figures[i].path == path).then(|| &self.figures[i])
     }
 
     fn push(&mut self, f: Figure) {
@@ -160,6 +160,11 @@ impl RecordFigures {
 
     /// Indexes the figures by path, once all are computed.
     fn seal(&mut self) {
+        // Most figures have one or two alternatives; a vector grown by pushing holds four.
+        for f in &mut self.figures {
+            f.alts.shrink_to_fit();
+        }
+        self.figures.shrink_to_fit();
         let figures = &self.figures;
         let mut idx: Vec<u32> = (0..figures.len() as u32).collect();
         // Stable: figures with one path stay in computation order.

@@ -18,11 +18,11 @@ struct F(Figure);
 impl F {
     fn new(path: impl Into<String>, label: impl Into<String>, kind: Kind, value: Calc) -> F {
         F(Figure {
-            path: path.into(),
-            label: label.into(),
+            path: path.into().into_boxed_str(),
+            label: label.into().into_boxed_str(),
             kind,
             value,
-            formula: String::new(),
+            formula: Box::default(),
             published: None,
             alts: Vec::new(),
             direction: None,
@@ -33,7 +33,7 @@ impl F {
         if !f.contains(['÷', '−', '×']) && f.contains(" + ") {
             self.0.terms = f.matches(" + ").count() + 1;
         }
-        self.0.formula = f;
+        self.0.formula = f.into_boxed_str();
         self
     }
     fn stated(mut self, s: Option<&Stated>, path: impl Into<String>) -> F {
@@ -979,9 +979,9 @@ fn indicator_figures(
                     Kind::Rate,
                     value,
                 );
-                f.0.formula = out
-                    .get(&target)
-                    .map_or(String::new(), |t| format!("即{}：{}", t.label, t.formula));
+                f.0.formula = out.get(&target).map_or(Box::default(), |t| {
+                    format!("即{}：{}", t.label, t.formula).into_boxed_str()
+                });
                 f.0.published = Some(Published {
                     text: actual.to_string(),
                     span: 0..0,
@@ -1150,11 +1150,11 @@ fn exec_rate_fund(
     // The rate figure is keyed `…execution_rate`; the form calls it stated_rate.
     // The figure just pushed.
     let key = format!("{fpath}.execution_rate");
-    let idx = out.figures.iter().rposition(|f| f.path == key);
+    let idx = out.figures.iter().rposition(|f| *f.path == *key);
     let rate = match idx {
         Some(i) => {
             let mut f = out.figures[i].clone();
-            f.path = format!("{fpath}.rate");
+            f.path = format!("{fpath}.rate").into_boxed_str();
             f.published = fund
                 .stated_rate
                 .as_ref()

@@ -993,7 +993,7 @@ fn figures(b: &mut Builder, findings: &[(usize, &Finding)]) {
             };
             let mine: Vec<_> = findings
                 .iter()
-                .filter(|(_, x)| x.figure == f.path)
+                .filter(|(_, x)| *x.figure == *f.path)
                 .map(|(_, x)| x.severity)
                 .collect();
             let status = if f.published.is_none() {
@@ -1008,10 +1008,10 @@ fn figures(b: &mut Builder, findings: &[(usize, &Finding)]) {
                 "一致"
             };
             (
-                f.path.clone(),
+                f.path.to_string(),
                 vec![
-                    Some(f.path.clone()),
-                    Some(f.label.clone()),
+                    Some(f.path.to_string()),
+                    Some(f.label.to_string()),
                     Some(kind.into()),
                     Some(unit.into()).filter(|u: &String| !u.is_empty()),
                     value,
@@ -1021,7 +1021,7 @@ fn figures(b: &mut Builder, findings: &[(usize, &Finding)]) {
                     printed.as_ref().map(|p| p.value.to_string()),
                     printed.as_ref().map(|p| p.decimals.to_string()),
                     Some(status.into()),
-                    Some(f.formula.clone()).filter(|s| !s.is_empty()),
+                    Some(f.formula.to_string()).filter(|s| !s.is_empty()),
                 ],
             )
         })
