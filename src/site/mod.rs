@@ -22,6 +22,7 @@ pub mod trends;
 use crate::check::{Finding, Severity};
 use crate::compute::{Calc, Computed, Kind};
 use crate::model::{Content, Department, FindingsMode, Record, RecordBody, RecordKind, Rounding};
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -623,7 +624,18 @@ pub fn build<'a>(
     let site_rounding = content.site.scheme.rounding.unwrap_or_default();
     let home_crumb = ("首页".to_string(), "index.html".to_string());
 
-    for (d, dept) in content.departments.iter().enumerate() {
+    // Departments in parallel, each into its own lists, merged below in department
+    // order (so the output is the same on any number of threads).
+    #[derive(Default)]
+    struct DeptOut {
+        pages: Vec<PageSpec>,
+        summaries: Vec<(i32, Summary)>,
+        targets: Vec<(i32, Link)>,
+        latest: Option<Summary>,
+        year_points: Vec<(i32, YearRow)>,
+    }
+    let per_department = |(d, dept): (usize, &Department)| -> DeptOut {
+        let mut out = DeptOut::default();
         let name = dept_name(dept);
         let dept_path = format!("{}/index.html", dept.slug);
         let mut timeline: BTreeMap<i32, TimelineYear> = BTreeMap::new();
@@ -672,11 +684,8 @@ pub fn build<'a>(
                     rate: num("budget.execution_rate").filter(|_| !w.rate()),
                     score: score.filter(|_| !w.score()),
                 };
-                year_points.entry(rec.year).or_default().push((
-                    name.clone(),
-                    point.score,
-                    point.rate,
-                ));
+                out.year_points
+                    .push((rec.year, (name.clone(), point.score, point.rate)));
                 points.push(point);
                 if let Some(sc) = &figs.scheme {
                     grades = sc.grades.clone();
@@ -702,15 +711,18 @@ pub fn build<'a>(
             match rec.kind {
                 RecordKind::Evaluation => {
                     entry.summary = Some(summary.clone());
-                    summaries.entry(rec.year).or_default().push(summary);
+                    out.summaries.push((rec.year, summary));
                 }
-                RecordKind::Targets => targets_by_year.entry(rec.year).or_default().push(Link {
-                    text: name.clone(),
-                    href: format!("../../{path}"),
-                }),
+                RecordKind::Targets => out.targets.push((
+                    rec.year,
+                    Link {
+                        text: name.clone(),
+                        href: format!("../../{path}"),
+                    },
+                )),
             }
             let header = format!("{name} · {}年度 · {title}", rec.year);
-            pages.push(PageSpec::Record {
+            out.pages.push(PageSpec::Record {
                 chrome: Chrome {
                     print_header: Some(header),
                     ..chrome(
@@ -732,9 +744,9 @@ pub fn build<'a>(
             });
         }
         if let Some(s) = timeline.values().rev().find_map(|t| t.summary.clone()) {
-            latest.push(s);
+            out.latest = Some(s);
         } else if let Some(t) = timeline.values().rev().find(|t| in_scope(t.year)) {
-            latest.push(Summary {
+            out.latest = Some(Summary {
                 name: name.clone(),
                 dept_href: dept_path.clone(),
                 href: t.links[0]
@@ -771,7 +783,7 @@ pub fn build<'a>(
             u.as_ref()
                 .map(|v| v.iter().map(record::unit_name).collect::<Vec<_>>())
         };
-        pages.push(PageSpec::Ready(Box::new(Page {
+        out.pages.push(PageSpec::Ready(Box::new(Page {
             chrome: chrome(&dept_path, name.clone(), vec![home_crumb.clone()]),
             path: dept_path,
             template: "department.html",
@@ -784,6 +796,26 @@ pub fn build<'a>(
                 charts: trends::department(&points, &grades, dept_rounding),
             }),
         })));
+        out
+    };
+    let outs: Vec<DeptOut> = content
+        .departments
+        .par_iter()
+        .enumerate()
+        .map(per_department)
+        .collect();
+    for o in outs {
+        pages.extend(o.pages);
+        for (y, s) in o.summaries {
+            summaries.entry(y).or_default().push(s);
+        }
+        for (y, l) in o.targets {
+            targets_by_year.entry(y).or_default().push(l);
+        }
+        latest.extend(o.latest);
+        for (y, p) in o.year_points {
+            year_points.entry(y).or_default().push(p);
+        }
     }
 
     let all_years: Vec<i32> = content
