@@ -1,6 +1,7 @@
 //! Measures a rebuild after one record is edited (the path `gongkai watch` takes):
 //! builds CONTENT into OUTPUT, changes one published figure of one record, rebuilds,
-//! prints the times, restores the record and rebuilds again.
+//! prints the times, restores the record and rebuilds again. Before each timed rebuild
+//! it waits for the file system to write back what the full build wrote (`sync`).
 //!
 //! cargo run --release --example rebuild -- CONTENT OUTPUT [RECORD] [--compare]
 //!
@@ -58,6 +59,9 @@ fn main() {
     let edited = format!("{}9{}", &original[..q], &original[q..]);
     for (label, text) in [("edited", &edited), ("restored", &original)] {
         std::fs::write(&path, text).unwrap();
+        // An edit comes seconds after the build, not while the kernel still writes back
+        // the gigabytes the full build wrote (which slows every write until it is done).
+        let _ = std::process::Command::new("sync").status();
         let t = Instant::now();
         let r = ws
             .rebuild(std::slice::from_ref(&record))

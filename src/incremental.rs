@@ -4,18 +4,22 @@
 //! records of the next year that compare against them, renders only the pages that show
 //! them (the record pages, their department and year pages, the home, 核对情况 and 开放数据
 //! pages), the data package and the feed, and writes only the files whose bytes changed.
-//! The output is identical to a clean build of the same content (tested).
+//! A package table is hashed and written again only from the first record whose rows
+//! changed (see `package`). The output is identical to a clean build of the same content
+//! (tested).
 //!
 //! Anything else that changes (a department or site file, a record added or removed)
 //! takes a full build.
 
 use crate::check::{self, Finding};
-use crate::manifest::{self, Manifest, ManifestEntry};
+use crate::manifest::{self, ManifestEntry};
 use crate::model::Content;
 use crate::render::{self, RenderError, Theme};
 use crate::{BuildError, BuildOptions, BuildReport, Timings, compute, load, site, write};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
+
+mod package;
 
 /// A built site kept in memory for rebuilds.
 pub struct Workspace {
@@ -28,10 +32,49 @@ pub struct Workspace {
     /// Content file → SHA-256 (for the manifest's content digest).
     hashes: BTreeMap<String, String>,
     /// Output file → its manifest entry.
-    files: BTreeMap<String, ManifestEntry>,
-    /// Record page path → that record's package rows (the package takes them in the
-    /// order of the site's pages).
-    package: BTreeMap<String, Vec<Vec<u8>>>,
+    files: Listing,
+    /// Every record's package rows.
+    package: package::Package,
+}
+
+/// The output's files with their manifest entries, and each entry's line of
+/// `manifest.json` (written again after every rebuild: a province's lists 180,000 files).
+struct Listing(BTreeMap<String, (ManifestEntry, Box<[u8]>)>);
+
+impl Listing {
+    fn new(files: Vec<ManifestEntry>) -> Listing {
+        Listing(
+            files
+                .into_iter()
+                .map(|e| {
+                    let line = manifest::entry_line(&e).into_boxed_slice();
+                    (e.path.clone(), (e, line))
+                })
+                .collect(),
+        )
+    }
+
+    fn get(&self, path: &str) -> Option<&ManifestEntry> {
+        self.0.get(path).map(|(e, _)| e)
+    }
+
+    fn insert(&mut self, e: ManifestEntry) {
+        let line = manifest::entry_line(&e).into_boxed_slice();
+        self.0.insert(e.path.clone(), (e, line));
+    }
+
+    fn remove(&mut self, path: &str) {
+        self.0.remove(path);
+    }
+
+    fn paths(&self) -> impl Iterator<Item = &String> {
+        self.0.keys()
+    }
+
+    /// The bytes of `manifest.json`.
+    fn manifest(&self, content_sha256: &str) -> Vec<u8> {
+        manifest::listing_of_lines(content_sha256, self.0.values().map(|(_, l)| &l[..]))
+    }
 }
 
 /// What a rebuild did.
@@ -151,6 +194,11 @@ pub(crate) fn full_build(
         })
         .map_err(render_err)?;
     let pages = site.pages.len();
+    let package = keep.then(|| {
+        timings.time("package index", || {
+            package::Package::new(site.pages.iter().map(|p| p.path()), kept)
+        })
+    });
     drop(site);
     let manifest = timings
         .time("swap", || staging.commit(&manifest::digest_of(&hashes)))
@@ -183,12 +231,8 @@ pub(crate) fn full_build(
         theme,
         tera,
         hashes,
-        files: manifest
-            .files
-            .into_iter()
-            .map(|f| (f.path.clone(), f))
-            .collect(),
-        package: kept,
+        files: Listing::new(manifest.files),
+        package: package.unwrap_or_else(|| unreachable!("kept above")),
     };
     Ok((Some(ws), report))
 }
@@ -294,9 +338,6 @@ impl Workspace {
             .filter(|&i| wanted.contains(site.pages[i].path()))
             .collect();
         let package = &mut self.package;
-        // The package tables in which an edited record's rows changed: only those are
-        // assembled again (a province's figures.csv is over 100 MB).
-        let mut dirty = vec![false; site::data::TABLES.len()];
         timings
             .time("render", || {
                 render::render_pages(
@@ -305,44 +346,59 @@ impl Workspace {
                     |i| selected.binary_search(&i).is_ok(),
                     &sink,
                     &mut |i, rows| {
-                        let old = package.get(site.pages[i].path());
-                        for (t, d) in dirty.iter_mut().enumerate() {
-                            *d |= old.and_then(|o| o.get(t)) != rows.get(t);
-                        }
-                        package.insert(site.pages[i].path().to_string(), rows);
+                        package.replace(site.pages[i].path(), rows);
                         Ok(())
                     },
                 )
             })
             .map_err(render_err)?;
-        let all_rows = in_page_order(&site, &self.package);
+        // The package tables in which an edited record's rows changed are hashed again
+        // from that record on, and written again from there (a province's figures.csv is
+        // over 100 MB).
         let files = &self.files;
-        let package_info = timings
+        let table_path = |t: usize| format!("data/{}.csv", site::data::TABLES[t].name);
+        let (tables, package_info) = timings
             .time("package", || {
-                let tables: Vec<usize> = (0..dirty.len()).filter(|&t| dirty[t]).collect();
-                let mut built = render::package_files(&all_rows, &tables, &sink)?.into_iter();
+                let tables = package.update();
                 let mut info = Vec::new();
-                for (t, def) in site::data::TABLES.iter().enumerate() {
-                    if dirty[t] {
-                        info.extend(built.next());
-                    } else if let Some(e) = files.get(&format!("data/{}.csv", def.name)) {
+                let mut updated = tables.iter().peekable();
+                for t in 0..site::data::TABLES.len() {
+                    if let Some(u) = updated.next_if(|u| u.table == t) {
+                        info.push(render::data::PackageFile {
+                            table: t,
+                            bytes: u.size as usize,
+                            sha256: u.sha256.clone(),
+                        });
+                    } else if let Some(e) = files.get(&table_path(t)) {
                         info.push(render::data::PackageFile::listed(t, e));
                     }
                 }
                 render::render_site_files(&site, &self.theme, &info, &sink)?;
-                Ok(info)
+                Ok((tables, info))
             })
             .map_err(render_err)?;
-        // The package tables' hashes are known: a large table is not hashed twice.
-        let known: BTreeMap<String, &str> = package_info
-            .iter()
-            .map(|p| {
-                (
-                    format!("data/{}.csv", site::data::TABLES[p.table].name),
-                    p.sha256.as_str(),
-                )
-            })
-            .collect();
+        drop(package_info);
+        // Freeing a province's page list takes tens of milliseconds: not on the way to
+        // the output.
+        let mut site = site;
+        let pages = std::mem::take(&mut site.pages);
+        drop(site);
+        std::thread::spawn(move || drop(pages));
+        let package = &self.package;
+        let mut splices = Vec::new();
+        for t in &tables {
+            let path = table_path(t.table);
+            let entry = ManifestEntry {
+                path: path.clone(),
+                size: t.size,
+                sha256: t.sha256.clone(),
+            };
+            let old_size = self.files.get(&path).map_or(0, |e| e.size);
+            if self.files.get(&path) != Some(&entry) {
+                splices.push(package.splice(t, path.clone(), old_size));
+                self.files.insert(entry);
+            }
+        }
 
         // Only files whose bytes changed are written; a record's data file that is no
         // longer produced is removed.
@@ -351,7 +407,7 @@ impl Workspace {
         // So is a department's 核对情况 page once it has no findings.
         let removed: Vec<String> = self
             .files
-            .keys()
+            .paths()
             .filter(|f| {
                 let data_file = record_dirs.iter().any(|dir| {
                     f.strip_prefix(dir.as_str())
@@ -364,36 +420,36 @@ impl Workspace {
             .collect();
         let mut written = Vec::new();
         for (path, bytes) in produced {
-            let sha256 = match known.get(&path) {
-                Some(h) => h.to_string(),
-                None => manifest::sha256_hex(&bytes),
-            };
+            let sha256 = manifest::sha256_hex(&bytes);
             let entry = ManifestEntry {
                 path: path.clone(),
                 size: bytes.len() as u64,
                 sha256,
             };
             if self.files.get(&path) != Some(&entry) {
-                self.files.insert(path.clone(), entry);
+                self.files.insert(entry);
                 written.push((path, bytes));
             }
         }
         for f in &removed {
             self.files.remove(f);
         }
-        let manifest = Manifest::new(
-            &manifest::digest_of(&self.hashes),
-            self.files.values().cloned().collect(),
-        );
+        let manifest = timings.time("manifest", || {
+            self.files.manifest(&manifest::digest_of(&self.hashes))
+        });
         timings
             .time("write", || {
-                write::update_in_place(&self.opts.output, &written, &removed, &manifest)
+                write::update_in_place(&self.opts.output, &written, &splices, &removed, &manifest)
             })
             .map_err(BuildError::Write)?;
         Ok(Rebuild {
             records: affected.len(),
             pages: selected.len(),
-            written: written.into_iter().map(|(p, _)| p).collect(),
+            written: written
+                .into_iter()
+                .map(|(p, _)| p)
+                .chain(splices.into_iter().map(|s| s.path))
+                .collect(),
             removed,
             full: false,
             timings,

@@ -107,6 +107,60 @@ pub fn content_digest(content: &Content) -> String {
     digest_of(&content_hashes(content))
 }
 
+/// Writes the bytes of a manifest of `files` (sorted by path) to `out`, which should be
+/// buffered.
+pub fn write_listing<'a>(
+    out: &mut impl std::io::Write,
+    content_sha256: &str,
+    files: impl ExactSizeIterator<Item = &'a ManifestEntry>,
+) -> std::io::Result<()> {
+    write_head(out, content_sha256)?;
+    let n = files.len();
+    for (i, f) in files.enumerate() {
+        serde_json::to_writer(&mut *out, f)?;
+        out.write_all(separator(i, n))?;
+    }
+    out.write_all(b"]}\n")
+}
+
+/// The bytes of a manifest whose file entries are `lines` (each [`entry_line`]), sorted
+/// by path.
+pub fn listing_of_lines<'a>(
+    content_sha256: &str,
+    lines: impl ExactSizeIterator<Item = &'a [u8]>,
+) -> Vec<u8> {
+    let n = lines.len();
+    let mut out = Vec::with_capacity(n * 130 + 200);
+    // Writing into a vector cannot fail.
+    let _ = write_head(&mut out, content_sha256);
+    for (i, l) in lines.enumerate() {
+        out.extend_from_slice(l);
+        out.extend_from_slice(separator(i, n));
+    }
+    out.extend_from_slice(b"]}\n");
+    out
+}
+
+/// A file entry as the manifest lists it.
+pub fn entry_line(e: &ManifestEntry) -> Vec<u8> {
+    serde_json::to_vec(e).unwrap_or_default()
+}
+
+fn write_head(out: &mut impl std::io::Write, content_sha256: &str) -> std::io::Result<()> {
+    let head = serde_json::json!({
+        "version": 1,
+        "generator": format!("gongkai {}", env!("CARGO_PKG_VERSION")),
+        "content_sha256": content_sha256,
+    })
+    .to_string();
+    out.write_all(head.trim_end_matches('}').as_bytes())?;
+    out.write_all(b",\"files\":[\n")
+}
+
+fn separator(i: usize, n: usize) -> &'static [u8] {
+    if i + 1 < n { b",\n" } else { b"\n" }
+}
+
 impl Manifest {
     /// A manifest of `files` (sorted by path) written by this gongkai.
     pub fn new(content_sha256: &str, files: Vec<ManifestEntry>) -> Manifest {
@@ -129,23 +183,7 @@ impl Manifest {
     /// Writes the manifest (the bytes of [`Manifest::to_bytes`]) to `out`, which should
     /// be buffered: a province's manifest lists 180,000 files, about 25 MB.
     pub fn write_to(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
-        let head = serde_json::json!({
-            "version": self.version,
-            "generator": self.generator,
-            "content_sha256": self.content_sha256,
-        })
-        .to_string();
-        out.write_all(head.trim_end_matches('}').as_bytes())?;
-        out.write_all(b",\"files\":[\n")?;
-        for (i, f) in self.files.iter().enumerate() {
-            serde_json::to_writer(&mut *out, f)?;
-            out.write_all(if i + 1 < self.files.len() {
-                b",\n"
-            } else {
-                b"\n"
-            })?;
-        }
-        out.write_all(b"]}\n")
+        write_listing(out, &self.content_sha256, self.files.iter())
     }
 
     /// Reads `dir/manifest.json`.

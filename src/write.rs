@@ -436,42 +436,115 @@ pub fn tar_gz(
 }
 
 /// Updates a built site in place after an incremental rebuild: writes `files` (each
-/// atomically), removes `removed`, then writes the new `manifest`. Each file is whole at
-/// every instant, but the set is not swapped at once (for `serve`-style rebuilds; a full
-/// `build` swaps the whole tree).
+/// atomically) and `splices` (package tables, in place from their first changed byte:
+/// see [`Splice`]), removes `removed`, then writes the new `manifest` (atomically). Pages
+/// are whole at every instant, but the set is not swapped at once (for `watch`
+/// rebuilds; a full `build` swaps the whole tree).
 pub fn update_in_place(
     out: &Path,
     files: &[(String, Vec<u8>)],
+    splices: &[Splice],
     removed: &[String],
-    manifest: &Manifest,
+    manifest: &[u8],
 ) -> Result<(), WriteError> {
     use rayon::prelude::*;
-    if let Some((bad, _)) = files.iter().find(|(p, _)| !safe_relative(p)) {
+    let paths = files
+        .iter()
+        .map(|(p, _)| p)
+        .chain(splices.iter().map(|s| &s.path));
+    if let Some(bad) = paths.clone().find(|p| !safe_relative(p)) {
         return Err(err(format!(
             "不安全的输出路径 (unsafe output path) {bad:?}"
         )));
     }
-    files.par_iter().try_for_each(|(path, bytes)| {
-        let target = out.join(path);
-        if let Some(d) = target.parent() {
-            fs::create_dir_all(d)
-                .map_err(|e| err(format!("无法创建 {} (cannot create): {e}", d.display())))?;
-        }
-        file_atomic(&target, bytes)
-    })?;
+    for d in paths.filter_map(|p| out.join(p).parent().map(Path::to_path_buf)) {
+        fs::create_dir_all(&d)
+            .map_err(|e| err(format!("无法创建 {} (cannot create): {e}", d.display())))?;
+    }
+    let (pages, tables) = rayon::join(
+        || {
+            files
+                .par_iter()
+                .try_for_each(|(path, bytes)| file_atomic(&out.join(path), bytes))
+        },
+        || splices.par_iter().try_for_each(|s| s.write(out)),
+    );
+    pages?;
+    tables?;
     for path in removed.iter().filter(|p| safe_relative(p)) {
         let _ = fs::remove_file(out.join(path));
     }
-    file_atomic(&out.join(crate::manifest::FILE), &manifest.to_bytes())
+    file_atomic(&out.join(crate::manifest::FILE), manifest)
 }
 
-/// Writes one file atomically (a temporary file beside it, then a rename).
-pub fn file_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+/// A file written again from byte `keep` on: its first `keep` bytes are those of the file
+/// the output has, when that file has `old_size` bytes; its whole new bytes are `parts`,
+/// of which the first `keep_parts` make up those `keep` bytes.
+pub struct Splice<'a> {
+    /// Output path.
+    pub path: String,
+    /// Size of the file the output should have.
+    pub old_size: u64,
+    /// Bytes kept from it.
+    pub keep: u64,
+    /// Parts those bytes are.
+    pub keep_parts: usize,
+    /// The new file's bytes, in parts.
+    pub parts: Vec<&'a [u8]>,
+}
+
+impl Splice<'_> {
+    /// Writes the file from byte `keep` on, in place, and cuts it to its new length: the
+    /// kept start is neither copied nor written. Used by rebuilds, where a province's
+    /// `figures.csv` (128 MB) changes from the edited record on. Not atomic: a reader
+    /// may see the file half-written, and an interrupted rebuild leaves it so until the
+    /// next build (`gongkai verify` tells, from the manifest). When the file is not the
+    /// one the output should have (its size differs), it is written whole, atomically.
+    fn write(&self, out: &Path) -> Result<(), WriteError> {
+        let path = out.join(&self.path);
+        let in_place = || -> io::Result<bool> {
+            let mut f = match fs::OpenOptions::new().write(true).open(&path) {
+                Ok(f) => f,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+                Err(e) => return Err(e),
+            };
+            if f.metadata()?.len() != self.old_size {
+                return Ok(false);
+            }
+            io::Seek::seek(&mut f, io::SeekFrom::Start(self.keep))?;
+            let rest = &self.parts[self.keep_parts.min(self.parts.len())..];
+            let mut w = io::BufWriter::with_capacity(1 << 20, f);
+            for p in rest {
+                w.write_all(p)?;
+            }
+            let f = w.into_inner().map_err(|e| e.into_error())?;
+            let len = self.keep + rest.iter().map(|p| p.len() as u64).sum::<u64>();
+            f.set_len(len)?;
+            Ok(true)
+        };
+        match in_place() {
+            Ok(true) => Ok(()),
+            Ok(false) => file_atomic(&path, &self.parts.concat()),
+            Err(e) => Err(err(format!(
+                "无法写入 {} (cannot write): {e}",
+                path.display()
+            ))),
+        }
+    }
+}
+
+/// The temporary file `file_atomic` writes `path` through.
+fn temporary(path: &Path) -> PathBuf {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+}
+
+/// Writes one file atomically (a temporary file beside it, then a rename).
+pub fn file_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    let tmp = temporary(path);
     let write = || -> io::Result<()> {
         let mut f = fs::File::create(&tmp)?;
         f.write_all(bytes)?;

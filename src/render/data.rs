@@ -161,6 +161,15 @@ pub fn package_rows(meta: &RecordMeta, data: &RecordData) -> Vec<Vec<u8>> {
 
 /// A package table's CSV: the header and every record's rows.
 pub fn package_csv<'a>(table: usize, rows: impl Iterator<Item = &'a [u8]>) -> Vec<u8> {
+    let mut buf = package_header(table);
+    for r in rows {
+        buf.extend_from_slice(r);
+    }
+    buf
+}
+
+/// A package table's header line.
+pub fn package_header(table: usize) -> Vec<u8> {
     let mut buf = Vec::new();
     {
         let mut w = writer(&mut buf);
@@ -171,9 +180,6 @@ pub fn package_csv<'a>(table: usize, rows: impl Iterator<Item = &'a [u8]>) -> Ve
                 .map(|c| c.name),
         );
         let _ = w.flush();
-    }
-    for r in rows {
-        buf.extend_from_slice(r);
     }
     buf
 }

@@ -270,7 +270,8 @@ pub struct Site<'a> {
     pub pages: Vec<PageSpec>,
     content: &'a Content,
     computed: &'a Computed,
-    by_record: BTreeMap<RecordKey, Vec<(usize, &'a Finding)>>,
+    /// Per department, per record: its findings the site shows, numbered.
+    by_record: Vec<Vec<Vec<(usize, &'a Finding)>>>,
     show_notes: bool,
     /// First and last fiscal year with records.
     pub years: Option<(i32, i32)>,
@@ -359,13 +360,12 @@ impl PageSpec {
 
 impl Site<'_> {
     fn record_findings(&self, d: usize, r: usize) -> &[(usize, &Finding)] {
-        let dept = &self.content.departments[d];
-        let rec = &dept.records[r];
         if !self.show_notes {
             return &[];
         }
         self.by_record
-            .get(&(dept.slug.clone(), rec.year, rec.kind))
+            .get(d)
+            .and_then(|recs| recs.get(r))
             .map_or(&[], |v| v.as_slice())
     }
 
@@ -533,9 +533,6 @@ pub fn record_title(d: &Department, r: &Record) -> String {
     }
 }
 
-/// A record's identity: department slug, year, kind.
-type RecordKey = (String, i32, RecordKind);
-
 /// Page of a year snapshot that stands for the years it leaves out (when the site has
 /// no `base_url` to link them to).
 pub const OTHER_YEARS: &str = "other-years.html";
@@ -589,31 +586,52 @@ pub fn build<'a>(
     // Findings on data a record withholds are not shown anywhere (their stated and
     // computed values would publish it). The others are grouped per record and
     // numbered within it, for anchors.
-    let records: BTreeMap<RecordKey, &Record> = content
+    let dept_index: BTreeMap<&str, usize> = content
         .departments
         .iter()
-        .flat_map(|d| {
-            d.records
-                .iter()
-                .map(|r| ((d.slug.clone(), r.year, r.kind), r))
-        })
+        .enumerate()
+        .map(|(d, dept)| (dept.slug.as_str(), d))
         .collect();
-    let findings: Vec<&Finding> = findings
+    // A finding's record, as (department, record) indices. Findings come record by
+    // record: the last one found is tried first.
+    let mut last: Option<(&Finding, (usize, usize))> = None;
+    let mut record_of = |f: &'a Finding| -> Option<(usize, usize)> {
+        if let Some((g, at)) = last
+            && g.department == f.department
+            && g.year == f.year
+            && g.kind == f.kind
+        {
+            return Some(at);
+        }
+        let d = *dept_index.get(f.department.as_str())?;
+        let r = content.departments[d]
+            .records
+            .iter()
+            .position(|r| r.year == f.year && r.kind == f.kind)?;
+        last = Some((f, (d, r)));
+        Some((d, r))
+    };
+    let mut by_record: Vec<Vec<Vec<(usize, &Finding)>>> = content
+        .departments
         .iter()
-        .filter(|f| {
-            records
-                .get(&(f.department.clone(), f.year, f.kind))
-                .is_none_or(|r| !private::finding_withheld(r, f))
-        })
+        .map(|d| vec![Vec::new(); d.records.len()])
         .collect();
-    let mut by_record: BTreeMap<RecordKey, Vec<(usize, &Finding)>> = BTreeMap::new();
-    for f in findings.iter().filter(|f| in_scope(f.year)) {
-        let list = by_record
-            .entry((f.department.clone(), f.year, f.kind))
-            .or_default();
-        list.push((list.len() + 1, *f));
+    let mut shown: Vec<&Finding> = Vec::with_capacity(findings.len());
+    for f in findings {
+        let at = record_of(f);
+        if let Some((d, r)) = at {
+            let rec = &content.departments[d].records[r];
+            if !private::of(rec).is_empty() && private::finding_withheld(rec, f) {
+                continue;
+            }
+        }
+        shown.push(f);
+        if let Some((d, r)) = at.filter(|_| in_scope(f.year)) {
+            let list = &mut by_record[d][r];
+            list.push((list.len() + 1, f));
+        }
     }
-    let empty = Vec::new();
+    let findings = shown;
 
     let mut pages = Vec::new();
     let mut summaries: BTreeMap<i32, Vec<Summary>> = BTreeMap::new();
@@ -646,9 +664,7 @@ pub fn build<'a>(
             let figs = computed.record(d, r);
             let path = record_path(&dept.slug, rec.year, rec.kind);
             let title = record_title(dept, rec);
-            let rec_findings = by_record
-                .get(&(dept.slug.clone(), rec.year, rec.kind))
-                .unwrap_or(&empty);
+            let rec_findings = &by_record[d][r];
             let rounding = figs
                 .scheme
                 .as_ref()
@@ -829,18 +845,11 @@ pub fn build<'a>(
     let years: Vec<i32> = all_years.iter().copied().filter(|&y| in_scope(y)).collect();
     for &year in &years {
         let path = format!("years/{year}/index.html");
-        let rows = summaries
-            .get(&year)
-            .map(|v| {
-                v.iter()
-                    .map(|s| Summary {
-                        href: format!("../../{}", s.href),
-                        dept_href: format!("../../{}", s.dept_href),
-                        ..s.clone()
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let mut rows = summaries.remove(&year).unwrap_or_default();
+        for s in &mut rows {
+            s.href.insert_str(0, "../../");
+            s.dept_href.insert_str(0, "../../");
+        }
         pages.push(PageSpec::Ready(Box::new(Page {
             chrome: chrome(
                 &path,
@@ -866,11 +875,8 @@ pub fn build<'a>(
         let mut overview = Vec::new();
         for (d, dept) in content.departments.iter().enumerate() {
             let (mut errors, mut warnings, mut infos) = (0, 0, 0);
-            for rec in &dept.records {
-                for (_, f) in by_record
-                    .get(&(dept.slug.clone(), rec.year, rec.kind))
-                    .map_or(&[][..], |v| v.as_slice())
-                {
+            for list in &by_record[d] {
+                for (_, f) in list {
                     match f.severity {
                         Severity::Error => errors += 1,
                         Severity::Warning => warnings += 1,
@@ -970,7 +976,8 @@ pub fn build<'a>(
             years: years_span,
         }),
     })));
-    pages.sort_by(|a, b| a.path().cmp(b.path()));
+    // Paths are unique.
+    pages.sort_unstable_by(|a, b| a.path().cmp(b.path()));
     let feed = feed(content, &pages);
     Site {
         feed,
