@@ -101,18 +101,6 @@ fn render_err(e: RenderError) -> BuildError {
     }
 }
 
-/// Every record's package rows, in the order of the site's pages (the order a full build
-/// writes them in).
-fn in_page_order<'a>(
-    site: &site::Site,
-    rows: &'a BTreeMap<String, Vec<Vec<u8>>>,
-) -> Vec<&'a Vec<Vec<u8>>> {
-    site.pages
-        .iter()
-        .filter_map(|p| rows.get(p.path()))
-        .collect()
-}
-
 /// A full, atomic build. With `keep`, returns what rebuilds need (the model, the
 /// findings, every record's package rows); without it (a one-off `gongkai build`), frees
 /// the source texts once checked and streams the data package to disk, so that memory
@@ -156,40 +144,35 @@ pub(crate) fn full_build(
     let mut kept: BTreeMap<String, Vec<Vec<u8>>> = BTreeMap::new();
     timings
         .time("render+write", || {
-            let files = if keep {
-                render::render_pages(&site, &tera, |_| true, &sink, &mut |i, rows| {
+            // The package tables are streamed to disk as the pages come, in page order
+            // (a province's figures.csv is over 100 MB); a kept build also keeps the rows.
+            let mut tables = site::data::TABLES
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    let mut a = staging.append(&format!("data/{}.csv", t.name))?;
+                    a.write(&render::data::package_header(i))?;
+                    Ok(a)
+                })
+                .collect::<Result<Vec<_>, write::WriteError>>()
+                .map_err(|e| RenderError::Output(e.0))?;
+            render::render_pages(&site, &tera, |_| true, &sink, &mut |i, rows| {
+                for (a, r) in tables.iter_mut().zip(&rows) {
+                    a.write(r).map_err(|e| e.0)?;
+                }
+                if keep {
                     kept.insert(site.pages[i].path().to_string(), rows);
-                    Ok(())
-                })?;
-                let refs = in_page_order(&site, &kept);
-                let all: Vec<usize> = (0..site::data::TABLES.len()).collect();
-                render::package_files(&refs, &all, &sink)?
-            } else {
-                let mut tables = site::data::TABLES
-                    .iter()
-                    .enumerate()
-                    .map(|(i, t)| {
-                        let mut a = staging.append(&format!("data/{}.csv", t.name))?;
-                        a.write(&render::data::package_csv(i, std::iter::empty()))?;
-                        Ok(a)
-                    })
-                    .collect::<Result<Vec<_>, write::WriteError>>()
-                    .map_err(|e| RenderError::Output(e.0))?;
-                render::render_pages(&site, &tera, |_| true, &sink, &mut |_, rows| {
-                    for (a, r) in tables.iter_mut().zip(&rows) {
-                        a.write(r).map_err(|e| e.0)?;
-                    }
-                    Ok(())
-                })?;
-                tables
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, a)| {
-                        let e = staging.close(a).map_err(|e| RenderError::Output(e.0))?;
-                        Ok(render::data::PackageFile::listed(i, &e))
-                    })
-                    .collect::<Result<Vec<_>, RenderError>>()?
-            };
+                }
+                Ok(())
+            })?;
+            let files = tables
+                .into_iter()
+                .enumerate()
+                .map(|(i, a)| {
+                    let e = staging.close(a).map_err(|e| RenderError::Output(e.0))?;
+                    Ok(render::data::PackageFile::listed(i, &e))
+                })
+                .collect::<Result<Vec<_>, RenderError>>()?;
             render::render_site_files(&site, &theme, &files, &sink)
         })
         .map_err(render_err)?;
@@ -357,7 +340,7 @@ impl Workspace {
         // over 100 MB).
         let files = &self.files;
         let table_path = |t: usize| format!("data/{}.csv", site::data::TABLES[t].name);
-        let (tables, package_info) = timings
+        let tables = timings
             .time("package", || {
                 let tables = package.update();
                 let mut info = Vec::new();
@@ -374,10 +357,9 @@ impl Workspace {
                     }
                 }
                 render::render_site_files(&site, &self.theme, &info, &sink)?;
-                Ok((tables, info))
+                Ok(tables)
             })
             .map_err(render_err)?;
-        drop(package_info);
         // Freeing a province's page list takes tens of milliseconds: not on the way to
         // the output.
         let mut site = site;
@@ -393,9 +375,10 @@ impl Workspace {
                 size: t.size,
                 sha256: t.sha256.clone(),
             };
-            let old_size = self.files.get(&path).map_or(0, |e| e.size);
-            if self.files.get(&path) != Some(&entry) {
-                splices.push(package.splice(t, path.clone(), old_size));
+            let old = self.files.get(&path);
+            if old != Some(&entry) {
+                let old_size = old.map_or(0, |e| e.size);
+                splices.push(package.splice(t, path, old_size));
                 self.files.insert(entry);
             }
         }
