@@ -67,8 +67,15 @@ impl Listing {
         self.0.remove(path);
     }
 
-    fn paths(&self) -> impl Iterator<Item = &String> {
-        self.0.keys()
+    /// The paths that start with `prefix`.
+    fn paths_under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a String> {
+        self.0
+            .range::<str, _>((
+                std::ops::Bound::Included(prefix),
+                std::ops::Bound::Unbounded,
+            ))
+            .map(|(p, _)| p)
+            .take_while(move |p| p.starts_with(prefix))
     }
 
     /// The bytes of `manifest.json`.
@@ -387,20 +394,29 @@ impl Workspace {
         // longer produced is removed.
         let produced = out.into_inner().unwrap_or_else(|p| p.into_inner());
         let names: BTreeSet<&str> = produced.iter().map(|(p, _)| p.as_str()).collect();
-        // So is a department's 核对情况 page once it has no findings.
-        let removed: Vec<String> = self
-            .files
-            .paths()
-            .filter(|f| {
-                let data_file = record_dirs.iter().any(|dir| {
-                    f.strip_prefix(dir.as_str())
-                        .is_some_and(|rest| !rest.contains('/') && rest != "index.html")
-                }) && !f.ends_with(".pdf");
-                let page = f.starts_with("checks/") && wanted.contains(f.as_str());
-                (data_file || page) && !names.contains(f.as_str())
-            })
-            .cloned()
-            .collect();
+        // So is a department's 核对情况 page once it has no findings. Only the edited
+        // records' folders and checks/ are looked at, not the whole listing.
+        let mut removed: Vec<String> = Vec::new();
+        for dir in &record_dirs {
+            removed.extend(
+                self.files
+                    .paths_under(dir)
+                    .filter(|f| {
+                        let rest = &f[dir.len()..];
+                        !rest.contains('/') && rest != "index.html" && !f.ends_with(".pdf")
+                    })
+                    .filter(|f| !names.contains(f.as_str()))
+                    .cloned(),
+            );
+        }
+        removed.extend(
+            self.files
+                .paths_under("checks/")
+                .filter(|f| wanted.contains(f.as_str()) && !names.contains(f.as_str()))
+                .cloned(),
+        );
+        removed.sort();
+        removed.dedup();
         let mut written = Vec::new();
         for (path, bytes) in produced {
             let sha256 = manifest::sha256_hex(&bytes);

@@ -1041,15 +1041,18 @@ impl Withheld<'_> {
     }
     /// 预算执行率 and the figures it is computed from.
     fn rate(&self) -> bool {
-        ["execution_rate", "executed", "adjusted", "initial"]
-            .iter()
-            .any(|k| self.covers(&format!("budget.{k}")))
+        // Most records withhold nothing.
+        !self.0.is_empty()
+            && ["execution_rate", "executed", "adjusted", "initial"]
+                .iter()
+                .any(|k| self.covers(&format!("budget.{k}")))
     }
     /// 综合得分 (computed from its parts, or as stated).
     fn score(&self) -> bool {
-        ["total", "stated_total", "parts"]
-            .iter()
-            .any(|k| self.covers(&format!("score.{k}")))
+        !self.0.is_empty()
+            && ["total", "stated_total", "parts"]
+                .iter()
+                .any(|k| self.covers(&format!("score.{k}")))
     }
     /// 等次.
     fn grade(&self) -> bool {
@@ -1080,8 +1083,13 @@ fn summary(
     let (budget, executed, score) = match &rec.body {
         RecordBody::Evaluation(e) => {
             let b = e.budget.as_ref();
-            let score = match figs.get("score.total").map(|f| &f.value) {
-                Some(Calc::Num(_)) => show("score.total", Kind::Score),
+            let score = match figs.get("score.total") {
+                Some(
+                    f @ crate::compute::Figure {
+                        value: Calc::Num(_),
+                        ..
+                    },
+                ) => fmt.display(Kind::Score, &f.value),
                 _ => e
                     .score
                     .as_ref()
