@@ -35,6 +35,8 @@ pub struct Workspace {
     files: Listing,
     /// Every record's package rows.
     package: package::Package,
+    /// What each department adds to the site's lists.
+    site_parts: site::Kept,
 }
 
 /// The output's files with their manifest entries, and each entry's line of
@@ -143,8 +145,15 @@ pub(crate) fn full_build(
         .time("theme", || Theme::load(Some(&opts.theme)))
         .map_err(BuildError::Theme)?;
     let tera = theme.tera().map_err(BuildError::Theme)?;
+    let mut site_parts = site::Kept::default();
     let site = timings.time("site", || {
-        site::build(&checked.content, &checked.computed, &checked.findings, None)
+        let (content, computed, findings) =
+            (&checked.content, &checked.computed, &checked.findings);
+        if keep {
+            site::build_kept(content, computed, findings, &mut site_parts, None)
+        } else {
+            site::build(content, computed, findings, None)
+        }
     });
     let staging = write::Staging::create(&opts.output).map_err(BuildError::Write)?;
     let sink = |path: &str, bytes: &[u8]| staging.put(path, bytes).map_err(|e| e.0);
@@ -223,6 +232,7 @@ pub(crate) fn full_build(
         hashes,
         files: Listing::new(manifest.files),
         package: package.unwrap_or_else(|| unreachable!("kept above")),
+        site_parts,
     };
     Ok((Some(ws), report))
 }
@@ -300,8 +310,15 @@ impl Workspace {
         timings.time("check", || self.recheck(&affected));
 
         let content = &self.content;
+        let departments: BTreeSet<usize> = affected.iter().map(|&(d, _)| d).collect();
         let site = timings.time("site", || {
-            site::build(content, &self.computed, &self.findings, None)
+            site::build_kept(
+                content,
+                &self.computed,
+                &self.findings,
+                &mut self.site_parts,
+                Some(&departments),
+            )
         });
         let mut wanted: BTreeSet<String> = ["index.html", "checks/index.html", "data/index.html"]
             .map(String::from)
@@ -367,12 +384,7 @@ impl Workspace {
                 Ok(tables)
             })
             .map_err(render_err)?;
-        // Freeing a province's page list takes tens of milliseconds: not on the way to
-        // the output.
-        let mut site = site;
-        let pages = std::mem::take(&mut site.pages);
         drop(site);
-        std::thread::spawn(move || drop(pages));
         let package = &self.package;
         let mut splices = Vec::new();
         for t in &tables {

@@ -131,3 +131,34 @@ fn a_bad_edit_changes_nothing_and_a_new_record_takes_a_full_build() {
     assert!(r.full);
     assert_same_as_clean_build(&s.content, &s.out, &s.scratch);
 }
+
+#[test]
+fn an_edited_date_reaches_the_sitemap_and_feed() {
+    let s = site(&root().join("content"));
+    edit(
+        &s.content.join("site.toml"),
+        "base_url = \"\"",
+        "base_url = \"https://example.gov.cn/jxgk/\"",
+    );
+    let (mut ws, _) = Workspace::open(&opts(&s.content, &s.out)).unwrap();
+    let atom = std::fs::read_to_string(s.out.join("atom.xml")).unwrap();
+    // An earlier report date moves the record down the feed.
+    let rec = "xiangxi-xfj/2023/evaluation.toml";
+    edit(
+        &s.content.join(rec),
+        "date = 2024-06-01",
+        "date = 2020-06-01",
+    );
+    let r = ws.rebuild(&[rec.to_string()]).unwrap();
+    assert!(!r.full);
+    assert!(
+        r.written.contains(&"atom.xml".to_string()),
+        "{:?}",
+        r.written
+    );
+    assert_ne!(
+        atom,
+        std::fs::read_to_string(s.out.join("atom.xml")).unwrap()
+    );
+    assert_same_as_clean_build(&s.content, &s.out, &s.scratch);
+}

@@ -294,7 +294,7 @@ pub struct Feed {
 }
 
 /// A disclosure in the feed.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct FeedEntry {
     /// Document title.
     pub title: String,
@@ -546,6 +546,57 @@ pub fn build<'a>(
     findings: &'a [Finding],
     scope: Option<i32>,
 ) -> Site<'a> {
+    build_reusing(content, computed, findings, scope, None)
+}
+
+/// What one department adds to the site's lists (home, year pages, sitemap and feed),
+/// kept between rebuilds.
+#[derive(Clone, Default)]
+pub struct DeptParts {
+    summaries: Vec<(i32, Summary)>,
+    targets: Vec<(i32, Link)>,
+    latest: Option<Summary>,
+    year_points: Vec<(i32, YearRow)>,
+    feed: FeedParts,
+}
+
+type YearRow = (String, Option<Decimal>, Option<Decimal>);
+
+/// Pages for the sitemap (path, date) and disclosures for the feed.
+#[derive(Clone, Default)]
+struct FeedParts {
+    pages: Vec<(String, Option<String>)>,
+    entries: Vec<FeedEntry>,
+}
+
+/// Every department's [`DeptParts`], from the last build that kept them.
+#[derive(Default)]
+pub struct Kept(Vec<DeptParts>);
+
+/// [`build`], keeping what each department adds to the site's lists in `kept`. With
+/// `only`, builds the pages of those departments only (and the site's own pages), taking
+/// the other departments' parts from `kept`: a rebuild after an edit renders no other
+/// page. The pages built are the same as a full build's.
+pub fn build_kept<'a>(
+    content: &'a Content,
+    computed: &'a Computed,
+    findings: &'a [Finding],
+    kept: &mut Kept,
+    only: Option<&std::collections::BTreeSet<usize>>,
+) -> Site<'a> {
+    let reuse = only.filter(|_| kept.0.len() == content.departments.len());
+    build_reusing(content, computed, findings, None, Some((kept, reuse)))
+}
+
+type Reuse<'k> = Option<(&'k mut Kept, Option<&'k std::collections::BTreeSet<usize>>)>;
+
+fn build_reusing<'a>(
+    content: &'a Content,
+    computed: &'a Computed,
+    findings: &'a [Finding],
+    scope: Option<i32>,
+    mut reuse: Reuse<'_>,
+) -> Site<'a> {
     let in_scope = |year: i32| scope.is_none_or(|y| y == year);
     let base_url = content
         .site
@@ -637,8 +688,8 @@ pub fn build<'a>(
     let mut summaries: BTreeMap<i32, Vec<Summary>> = BTreeMap::new();
     let mut targets_by_year: BTreeMap<i32, Vec<Link>> = BTreeMap::new();
     let mut latest: Vec<Summary> = Vec::new();
-    type YearRow = (String, Option<Decimal>, Option<Decimal>);
     let mut year_points: BTreeMap<i32, Vec<YearRow>> = BTreeMap::new();
+    let with_feed = !content.site.base_url.trim().is_empty();
     let site_rounding = content.site.scheme.rounding.unwrap_or_default();
     let home_crumb = ("首页".to_string(), "index.html".to_string());
 
@@ -647,13 +698,11 @@ pub fn build<'a>(
     #[derive(Default)]
     struct DeptOut {
         pages: Vec<PageSpec>,
-        summaries: Vec<(i32, Summary)>,
-        targets: Vec<(i32, Link)>,
-        latest: Option<Summary>,
-        year_points: Vec<(i32, YearRow)>,
+        parts: DeptParts,
     }
     let per_department = |(d, dept): (usize, &Department)| -> DeptOut {
-        let mut out = DeptOut::default();
+        let mut pages = Vec::new();
+        let mut out = DeptParts::default();
         let name = dept_name(dept);
         let dept_path = format!("{}/index.html", dept.slug);
         let mut timeline: BTreeMap<i32, TimelineYear> = BTreeMap::new();
@@ -738,7 +787,7 @@ pub fn build<'a>(
                 )),
             }
             let header = format!("{name} · {}年度 · {title}", rec.year);
-            out.pages.push(PageSpec::Record {
+            pages.push(PageSpec::Record {
                 chrome: Chrome {
                     print_header: Some(header),
                     ..chrome(
@@ -799,7 +848,7 @@ pub fn build<'a>(
             u.as_ref()
                 .map(|v| v.iter().map(record::unit_name).collect::<Vec<_>>())
         };
-        out.pages.push(PageSpec::Ready(Box::new(Page {
+        pages.push(PageSpec::Ready(Box::new(Page {
             chrome: chrome(&dept_path, name.clone(), vec![home_crumb.clone()]),
             path: dept_path,
             template: "department.html",
@@ -812,27 +861,59 @@ pub fn build<'a>(
                 charts: trends::department(&points, &grades, dept_rounding),
             }),
         })));
-        out
+        if with_feed {
+            out.feed = feed_parts(content, &pages);
+        }
+        DeptOut { pages, parts: out }
+    };
+    // A rebuild builds only the edited departments; the others' parts are kept.
+    let old: Option<(&[DeptParts], &std::collections::BTreeSet<usize>)> = match &reuse {
+        Some((k, Some(only))) => Some((&k.0[..], *only)),
+        _ => None,
     };
     let outs: Vec<DeptOut> = content
         .departments
         .par_iter()
         .enumerate()
-        .map(per_department)
+        .map(|(d, dept)| match old {
+            Some((parts, only)) if !only.contains(&d) => DeptOut {
+                pages: Vec::new(),
+                parts: parts[d].clone(),
+            },
+            _ => per_department((d, dept)),
+        })
         .collect();
-    for o in outs {
+    if let Some((k, None)) = &mut reuse {
+        k.0.clear();
+    }
+    let mut feeds = Vec::new();
+    for (d, o) in outs.into_iter().enumerate() {
         pages.extend(o.pages);
-        for (y, s) in o.summaries {
+        match &mut reuse {
+            Some((k, None)) => k.0.push(o.parts.clone()),
+            Some((k, Some(only))) if only.contains(&d) => k.0[d] = o.parts.clone(),
+            _ => {}
+        }
+        let DeptParts {
+            summaries: dept_summaries,
+            targets,
+            latest: dept_latest,
+            year_points: points,
+            feed,
+        } = o.parts;
+        for (y, s) in dept_summaries {
             summaries.entry(y).or_default().push(s);
         }
-        for (y, l) in o.targets {
+        for (y, l) in targets {
             targets_by_year.entry(y).or_default().push(l);
         }
-        latest.extend(o.latest);
-        for (y, p) in o.year_points {
+        latest.extend(dept_latest);
+        for (y, p) in points {
             year_points.entry(y).or_default().push(p);
         }
+        feeds.push(feed);
     }
+    let department_pages = pages.len();
 
     let all_years: Vec<i32> = content
         .departments
@@ -976,9 +1057,12 @@ pub fn build<'a>(
             years: years_span,
         }),
     })));
+    let feed = with_feed.then(|| {
+        feeds.push(feed_parts(content, &pages[department_pages..]));
+        feed(content, feeds)
+    });
     // Paths are unique.
     pages.sort_unstable_by(|a, b| a.path().cmp(b.path()));
-    let feed = feed(content, &pages);
     Site {
         feed,
         years: years_span,
@@ -990,46 +1074,54 @@ pub fn build<'a>(
     }
 }
 
-fn feed(content: &Content, pages: &[PageSpec]) -> Option<Feed> {
-    let base = content.site.base_url.trim();
-    if base.is_empty() {
-        return None;
+/// The sitemap's and feed's part of `pages`.
+fn feed_parts(content: &Content, pages: &[PageSpec]) -> FeedParts {
+    let mut parts = FeedParts::default();
+    for spec in pages {
+        let date = match spec {
+            PageSpec::Record { path, d, r, .. } => {
+                let dept = &content.departments[*d];
+                let rec = &dept.records[*r];
+                let date = publication_date(rec);
+                if let Some(date) = &date {
+                    parts.entries.push(FeedEntry {
+                        title: record_title(dept, rec),
+                        department: dept_name(dept),
+                        path: path.clone(),
+                        date: date.clone(),
+                    });
+                }
+                date
+            }
+            PageSpec::Ready(_) | PageSpec::Checks { .. } => None,
+        };
+        parts.pages.push((spec.path().to_string(), date));
     }
+    parts
+}
+
+/// The sitemap and feed, from every page's part.
+fn feed(content: &Content, parts: Vec<FeedParts>) -> Feed {
+    let base = content.site.base_url.trim();
     let base_url = if base.ends_with('/') {
         base.to_string()
     } else {
         format!("{base}/")
     };
-    let date_of = |spec: &PageSpec| match spec {
-        PageSpec::Record { d, r, .. } => publication_date(&content.departments[*d].records[*r]),
-        PageSpec::Ready(_) | PageSpec::Checks { .. } => None,
-    };
-    let mut entries: Vec<FeedEntry> = pages
-        .iter()
-        .filter_map(|spec| match spec {
-            PageSpec::Record { path, d, r, .. } => {
-                let dept = &content.departments[*d];
-                let rec = &dept.records[*r];
-                Some(FeedEntry {
-                    title: record_title(dept, rec),
-                    department: dept_name(dept),
-                    path: path.clone(),
-                    date: publication_date(rec)?,
-                })
-            }
-            PageSpec::Ready(_) | PageSpec::Checks { .. } => None,
-        })
-        .collect();
+    let (mut pages, mut entries) = (Vec::new(), Vec::new());
+    for p in parts {
+        pages.extend(p.pages);
+        entries.extend(p.entries);
+    }
+    // Paths are unique.
+    pages.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     entries.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.path.cmp(&b.path)));
-    Some(Feed {
+    Feed {
         base_url,
         title: content.site.title.clone(),
-        pages: pages
-            .iter()
-            .map(|p| (p.path().to_string(), date_of(p)))
-            .collect(),
+        pages,
         entries,
-    })
+    }
 }
 
 /// What a record's `private` list withholds from the summaries and charts.
