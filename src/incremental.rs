@@ -4,8 +4,10 @@
 //! records of the next year that compare against them, renders only the pages that show
 //! them (the record pages, their department and year pages, the home, 核对情况 and 开放数据
 //! pages), the data package and the feed, and writes only the files whose bytes changed.
-//! A package table is hashed and written again only from the first record whose rows
-//! changed (see `package`). The output is identical to a clean build of the same content
+//! The site model is built for the edited departments only, with the other departments'
+//! part of the lists kept from the last build (`site::build_kept`). A package table is
+//! hashed and written again only from the first record whose rows changed (see
+//! `package`). The output is identical to a clean build of the same content
 //! (tested).
 //!
 //! Anything else that changes (a department or site file, a record added or removed)
