@@ -154,6 +154,23 @@ pub struct CheckReport<'a> {
     version: u32,
 }
 
+impl<'a> CheckReport<'a> {
+    fn new(findings: &'a [check::Finding], records: usize) -> Self {
+        let count = |s: check::Severity| findings.iter().filter(|f| f.severity == s).count();
+        CheckReport {
+            findings,
+            summary: CheckSummary {
+                errors: count(check::Severity::Error),
+                infos: count(check::Severity::Info),
+                records,
+                warnings: count(check::Severity::Warning),
+            },
+            valid: true,
+            version: 1,
+        }
+    }
+}
+
 #[derive(serde::Serialize)]
 struct CheckSummary {
     errors: usize,
@@ -165,23 +182,8 @@ struct CheckSummary {
 impl Checked {
     /// The `gongkai check --format json` document.
     pub fn report(&self) -> CheckReport<'_> {
-        let count = |s: check::Severity| self.findings.iter().filter(|f| f.severity == s).count();
-        CheckReport {
-            findings: &self.findings,
-            summary: CheckSummary {
-                errors: count(check::Severity::Error),
-                infos: count(check::Severity::Info),
-                records: self
-                    .content
-                    .departments
-                    .iter()
-                    .map(|d| d.records.len())
-                    .sum(),
-                warnings: count(check::Severity::Warning),
-            },
-            valid: true,
-            version: 1,
-        }
+        let records = self.content.departments.iter().map(|d| d.records.len());
+        CheckReport::new(&self.findings, records.sum())
     }
 
     /// The same document as a JSON value.
@@ -222,42 +224,14 @@ pub fn load_and_check_once(
     timings: &mut Timings,
     hashes: bool,
 ) -> Result<(Checked, BTreeMap<String, String>), BuildError> {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    type Done = (
-        Vec<compute::RecordFigures>,
-        Vec<check::Finding>,
-        Vec<(String, String)>,
-    );
-    let (compute_ns, check_ns) = (AtomicU64::new(0), AtomicU64::new(0));
-    let add =
-        |n: &AtomicU64, t: Instant| n.fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
-    let streamed = timings
-        .time("load+check", || {
-            load::load_each(content_dir, |site, dept| -> Done {
-                let sums = match hashes {
-                    true => manifest::department_hashes(dept),
-                    false => Vec::new(),
-                };
-                let t = Instant::now();
-                let figures = compute::department(&compute::scheme_of(site), dept);
-                add(&compute_ns, t);
-                let t = Instant::now();
-                let findings = check::department(dept, &figures);
-                add(&check_ns, t);
-                dept.forget_texts();
-                (figures, findings, sums)
-            })
-        })
-        .map_err(|d| BuildError::Content(d.sorted()))?;
-    let peak = timings.peak_resident.last().copied().flatten();
-    for (name, d) in [
-        ("· parse", streamed.parse_time),
-        ("· compute", Duration::from_nanos(compute_ns.into_inner())),
-        ("· check", Duration::from_nanos(check_ns.into_inner())),
-    ] {
-        timings.stages.push((name, d));
-        timings.peak_resident.push(peak);
-    }
+    let streamed = stream_checked(content_dir, timings, |dept, figures, findings| {
+        let sums = match hashes {
+            true => manifest::department_hashes(dept),
+            false => Vec::new(),
+        };
+        dept.forget_texts();
+        (figures, findings, sums)
+    })?;
     let mut content = streamed.content;
     let mut sums = BTreeMap::new();
     if hashes && let Some(s) = &content.site_source {
@@ -280,6 +254,81 @@ pub fn load_and_check_once(
         },
         sums,
     ))
+}
+
+/// What `gongkai check` reports: the findings and how many records were checked.
+#[derive(Debug)]
+pub struct Findings {
+    /// Findings, departments in slug order.
+    pub findings: Vec<check::Finding>,
+    /// Record files checked.
+    pub records: usize,
+}
+
+impl Findings {
+    /// The `gongkai check --format json` document.
+    pub fn report(&self) -> CheckReport<'_> {
+        CheckReport::new(&self.findings, self.records)
+    }
+}
+
+/// load → compute → check for `gongkai check`: like [`load_and_check_once`], but each
+/// department's records and figures are dropped as soon as it is checked, on the thread
+/// that made them, so that memory stays at a few departments' worth and is reused
+/// instead of asking the system for fresh pages.
+pub fn check_only(content_dir: &Path, timings: &mut Timings) -> Result<Findings, BuildError> {
+    let streamed = stream_checked(content_dir, timings, |dept, figures, findings| {
+        let records = dept.records.len();
+        drop(figures);
+        dept.records = Vec::new();
+        (records, findings)
+    })?;
+    let mut out = Findings {
+        findings: Vec::new(),
+        records: 0,
+    };
+    for (records, findings) in streamed.results {
+        out.records += records;
+        out.findings.extend(findings);
+    }
+    Ok(out)
+}
+
+/// Loads `content_dir` department by department ([`load::load_each`]), computes and
+/// checks each as soon as its records are parsed, and hands the department, its figures
+/// and findings to `done`, whose result is kept. Times the stages into `timings`.
+fn stream_checked<R: Send>(
+    content_dir: &Path,
+    timings: &mut Timings,
+    done: impl Fn(&mut model::Department, Vec<compute::RecordFigures>, Vec<check::Finding>) -> R + Sync,
+) -> Result<load::Streamed<R>, BuildError> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let (compute_ns, check_ns) = (AtomicU64::new(0), AtomicU64::new(0));
+    let add =
+        |n: &AtomicU64, t: Instant| n.fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
+    let streamed = timings
+        .time("load+check", || {
+            load::load_each(content_dir, |site, dept| -> R {
+                let t = Instant::now();
+                let figures = compute::department(&compute::scheme_of(site), dept);
+                add(&compute_ns, t);
+                let t = Instant::now();
+                let findings = check::department(dept, &figures);
+                add(&check_ns, t);
+                done(dept, figures, findings)
+            })
+        })
+        .map_err(|d| BuildError::Content(d.sorted()))?;
+    let peak = timings.peak_resident.last().copied().flatten();
+    for (name, d) in [
+        ("· parse", streamed.parse_time),
+        ("· compute", Duration::from_nanos(compute_ns.into_inner())),
+        ("· check", Duration::from_nanos(check_ns.into_inner())),
+    ] {
+        timings.stages.push((name, d));
+        timings.peak_resident.push(peak);
+    }
+    Ok(streamed)
 }
 
 /// What `archive` made.
