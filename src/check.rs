@@ -177,13 +177,14 @@ pub fn check_record(slug: &str, rec: &Record, figs: &RecordFigures) -> Vec<Findi
     let mut columns = Columns::new(&figs.figures);
     for fig in &figs.figures {
         let Some(p) = &fig.published else { continue };
-        // An indicator's actual is free text inside the indicator; place it at the indicator.
-        let start = if p.span.is_empty() {
-            find_path_start(rec, &p.path)
-        } else {
-            p.span.start
-        };
         if let Some((severity, computed, cause)) = compare(fig, &mut columns, &scheme) {
+            // An indicator's actual is free text inside the indicator; place it at the
+            // indicator (a search of the text: only for figures that have a finding).
+            let start = if p.span.is_empty() {
+                find_path_start(rec, &p.path)
+            } else {
+                p.span.start
+            };
             let msg = message(fig, &p.text, &computed, cause);
             out.push(mk(
                 start, &p.path, severity, &p.text, computed, cause, msg, &fig.path,
@@ -338,9 +339,10 @@ fn find_path_start(rec: &Record, path: &str) -> usize {
                     format!("{table}.{name}")
                 };
                 let header = format!("[[{table}]]");
+                let finder = memchr::memmem::Finder::new(header.as_bytes());
                 let mut from = pos;
                 for _ in 0..=i {
-                    match text[from..].find(&header) {
+                    match finder.find(&text.as_bytes()[from..]) {
                         Some(o) => {
                             pos = from + o;
                             from = pos + header.len();
@@ -350,9 +352,9 @@ fn find_path_start(rec: &Record, path: &str) -> usize {
                 }
             }
             None => {
-                if let Some(o) = text[pos..]
-                    .find(&format!("\n{name} "))
-                    .or_else(|| text[pos..].find(&format!("\n{name}=")))
+                let rest = &text.as_bytes()[pos..];
+                if let Some(o) = memchr::memmem::find(rest, format!("\n{name} ").as_bytes())
+                    .or_else(|| memchr::memmem::find(rest, format!("\n{name}=").as_bytes()))
                 {
                     pos += o + 1;
                 }

@@ -34,7 +34,7 @@ impl SourceFile {
     /// Wraps a file's text, indexing its lines.
     pub fn new(path: String, text: String) -> Self {
         let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         SourceFile {
             path,
             text,
