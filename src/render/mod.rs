@@ -454,14 +454,18 @@ fn render_page(tera: &tera::Tera, page: &Page) -> Result<Vec<u8>, String> {
             .collect();
         ctx.insert("parts_html", &parts);
     }
-    let html = tera.render(page.template, &ctx).map_err(|e| {
-        format!(
-            "页面渲染失败 (failed to render) {}: {}",
-            page.path,
-            error_chain(&e)
-        )
-    })?;
-    Ok(html.into_bytes())
+    // Into bytes: `Tera::render` would check the whole page again for UTF-8 to make a
+    // `String` of it (its text is UTF-8 already: template and values are `str`).
+    let mut html = Vec::with_capacity(64 * 1024);
+    tera.render_to(page.template, &ctx, &mut html)
+        .map_err(|e| {
+            format!(
+                "页面渲染失败 (failed to render) {}: {}",
+                page.path,
+                error_chain(&e)
+            )
+        })?;
+    Ok(html)
 }
 
 #[cfg(test)]

@@ -471,11 +471,30 @@ impl Builder<'_> {
         if rows.is_empty() || (!table_path.is_empty() && is_private(self.private, table_path)) {
             return;
         }
-        let rows: Vec<_> = rows
-            .into_iter()
+        // Most records withhold nothing: no path to test (a path per cell, otherwise).
+        debug_assert!(
+            rows.iter().all(|(_, c)| c.len() == def.columns.len()),
+            "{name}"
+        );
+        let rows: Vec<_> = if self.private.is_empty() {
+            rows.into_iter().map(|(_, cells)| cells).collect()
+        } else {
+            self.withhold(def, rows)
+        };
+        if rows.is_empty() {
+            return;
+        }
+        match self.tables.iter_mut().find(|t| t.def.name == name) {
+            Some(t) => t.rows.extend(rows),
+            None => self.tables.push(RecordTable { def, rows }),
+        }
+    }
+
+    /// The rows without private rows, private cells emptied.
+    fn withhold(&self, def: &TableDef, rows: Vec<Row>) -> Vec<Vec<Option<String>>> {
+        rows.into_iter()
             .filter(|(p, _)| !is_private(self.private, p))
             .map(|(p, mut cells)| {
-                debug_assert_eq!(cells.len(), def.columns.len(), "{name}");
                 for (c, col) in cells.iter_mut().zip(def.columns) {
                     let cell_path = format!("{p}.{}", col.name);
                     if is_private(self.private, &cell_path) {
@@ -484,14 +503,7 @@ impl Builder<'_> {
                 }
                 cells
             })
-            .collect();
-        if rows.is_empty() {
-            return;
-        }
-        match self.tables.iter_mut().find(|t| t.def.name == name) {
-            Some(t) => t.rows.extend(rows),
-            None => self.tables.push(RecordTable { def, rows }),
-        }
+            .collect()
     }
 }
 
