@@ -13,7 +13,12 @@ use gongkai::incremental::Workspace;
 use std::path::PathBuf;
 use std::time::Instant;
 
+// As the `gongkai` command: mimalloc, tuned the same way.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
+    gongkai::tune_allocator();
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let compare = args.iter().any(|a| a == "--compare");
     args.retain(|a| a != "--compare");

@@ -127,24 +127,8 @@ enum Format {
     Json,
 }
 
-/// mimalloc's `mi_option_purge_delay` (its `mimalloc.h`; the Rust bindings name no
-/// constant for it).
-const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-
 fn main() -> ExitCode {
-    // Loading a province parses thousands of files into short-lived trees; with
-    // mimalloc's default 10 ms purge delay, freed memory went back to the system and was
-    // faulted in again, zeroed, for the next file: a fifth of `check`'s time (perf).
-    // SAFETY: `mi_option_set` only stores an option value; it may be called at any time.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 1000) };
-    // Transparent huge pages: mimalloc asks for them, and then every fault of its arenas
-    // zeroes 2 MiB, again after each purge. `check` at 13,333 records spent 0.8 to 4 s
-    // of system time there (varying run to run) against 0.3 to 0.7 s without. mimalloc's
-    // own `MIMALLOC_ALLOW_THP`, when set, decides instead.
-    if std::env::var_os("MIMALLOC_ALLOW_THP").is_none() {
-        // SAFETY: `prctl(PR_SET_THP_DISABLE)` only sets a flag of this process's memory.
-        unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0) };
-    }
+    gongkai::tune_allocator();
     let cli = Cli::parse();
     match cli.command {
         Command::Build {
