@@ -288,7 +288,7 @@ pub fn render_pages<F>(
     tera: &tera::Tera,
     select: impl Fn(usize) -> bool + Sync,
     sink: &F,
-    rows: &mut dyn FnMut(usize, Vec<Vec<u8>>) -> Result<(), String>,
+    rows: &mut (dyn FnMut(usize, Vec<Vec<u8>>) -> Result<(), String> + Send),
 ) -> Result<(), RenderError>
 where
     F: Fn(&str, &[u8]) -> Result<(), String> + Sync,
@@ -297,8 +297,8 @@ where
     type PageResult = Result<Option<(usize, Vec<Vec<u8>>)>, RenderError>;
     let selected: Vec<usize> = (0..site.pages.len()).filter(|&i| select(i)).collect();
     let mut template_errors = Vec::new();
-    for chunk in selected.chunks(CHUNK) {
-        let results: Vec<PageResult> = chunk
+    let render_chunk = |chunk: &[usize]| -> Vec<PageResult> {
+        chunk
             .par_iter()
             .map(|&i| (i, &site.pages[i]))
             .map(|(i, spec)| match spec {
@@ -353,7 +353,14 @@ where
                     Ok(Some((i, data::package_rows(&meta, &tables))))
                 }
             })
-            .collect();
+            .collect()
+    };
+    // A chunk's package rows are handed over (written and hashed, in page order) while
+    // the next chunk renders, so that neither core waits for the other.
+    let hand_over = |results: Vec<PageResult>,
+                     rows: &mut (dyn FnMut(usize, Vec<Vec<u8>>) -> Result<(), String> + Send),
+                     template_errors: &mut Vec<String>|
+     -> Result<(), RenderError> {
         for r in results {
             match r {
                 Ok(Some((i, r))) => rows(i, r).map_err(RenderError::Output)?,
@@ -362,7 +369,19 @@ where
                 Err(RenderError::Template(e)) => template_errors.push(e.0),
             }
         }
+        Ok(())
+    };
+    let mut pending = Vec::new();
+    for chunk in selected.chunks(CHUNK) {
+        let done = std::mem::take(&mut pending);
+        let (results, handed) = rayon::join(
+            || render_chunk(chunk),
+            || hand_over(done, rows, &mut template_errors),
+        );
+        handed?;
+        pending = results;
     }
+    hand_over(pending, rows, &mut template_errors)?;
     if !template_errors.is_empty() {
         return Err(RenderError::Template(ThemeError(
             template_errors.join("\n"),
