@@ -133,7 +133,7 @@ pub(crate) fn full_build(
         let hashes = timings.time("digest", || manifest::content_hashes(&checked.content));
         (checked, hashes)
     } else {
-        crate::load_and_check_once(&opts.content, &mut timings, true)?
+        crate::load_and_check_once(&opts.content, &mut timings)?
     };
     if strict
         && checked
@@ -205,12 +205,7 @@ pub(crate) fn full_build(
         .time("swap", || staging.commit(&manifest::digest_of(&hashes)))
         .map_err(BuildError::Write)?;
     let report = BuildReport {
-        records: checked
-            .content
-            .departments
-            .iter()
-            .map(|d| d.records.len())
-            .sum(),
+        records: checked.content.record_count(),
         departments: checked.content.departments.len(),
         pages,
         files: manifest.files.len(),

@@ -210,8 +210,7 @@ struct CheckSummary {
 impl Checked {
     /// The `gongkai check --format json` document.
     pub fn report(&self) -> CheckReport<'_> {
-        let records = self.content.departments.iter().map(|d| d.records.len());
-        CheckReport::new(&self.findings, records.sum())
+        CheckReport::new(&self.findings, self.content.record_count())
     }
 
     /// The same document as a JSON value.
@@ -242,27 +241,23 @@ pub fn load_and_check(content_dir: &Path, timings: &mut Timings) -> Result<Check
 /// load → compute → check, department by department as each is loaded, freeing its
 /// source texts as soon as it is checked, so that the whole content's texts are never in
 /// memory at once (`Checked::content` then has no texts: for a one-off `build` or
-/// `check`, which need nothing of them afterwards). With `hashes`, also returns the
-/// SHA-256 of every content file, taken before its text goes (else an empty map).
+/// `check`, which need nothing of them afterwards). Also returns the SHA-256 of every
+/// content file, taken before its text goes.
 ///
 /// Stages in `timings`: `load+check` (wall), then the thread time summed over both
 /// cores of its parts, `· parse`, `· compute` and `· check`.
 pub fn load_and_check_once(
     content_dir: &Path,
     timings: &mut Timings,
-    hashes: bool,
 ) -> Result<(Checked, BTreeMap<String, String>), BuildError> {
     let streamed = stream_checked(content_dir, timings, |dept, figures, findings| {
-        let sums = match hashes {
-            true => manifest::department_hashes(dept),
-            false => Vec::new(),
-        };
+        let sums = manifest::department_hashes(dept);
         dept.forget_texts();
         (figures, findings, sums)
     })?;
     let mut content = streamed.content;
     let mut sums = BTreeMap::new();
-    if hashes && let Some(s) = &content.site_source {
+    if let Some(s) = &content.site_source {
         sums.insert(s.path.clone(), manifest::sha256_hex(s.text.as_bytes()));
     }
     content.forget_texts();

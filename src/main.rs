@@ -160,8 +160,7 @@ fn main() -> ExitCode {
 
 fn fail(e: &BuildError) -> ExitCode {
     if let BuildError::Refused(c) = e {
-        let records = c.content.departments.iter().map(|d| d.records.len());
-        print_human(&c.findings, records.sum());
+        print_human(&c.findings, c.content.record_count());
     }
     eprintln!("{e}");
     match e {

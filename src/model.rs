@@ -82,6 +82,11 @@ pub struct Content {
 }
 
 impl Content {
+    /// Record files loaded, in all departments.
+    pub fn record_count(&self) -> usize {
+        self.departments.iter().map(|d| d.records.len()).sum()
+    }
+
     /// Frees every source text (see [`SourceFile::forget_text`]); a file whose text is
     /// shared elsewhere keeps it.
     pub fn forget_texts(&mut self) {

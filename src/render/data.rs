@@ -123,11 +123,7 @@ pub fn record_json(meta: &RecordMeta, rounding: &str, data: &RecordData) -> Vec<
         if n > 0 {
             out.push(b',');
         }
-        let i = TABLES
-            .iter()
-            .position(|d| d.name == t.def.name)
-            .unwrap_or_default();
-        let (columns, order) = &cols[i];
+        let (columns, order) = &cols[t.def.index()];
         out.extend_from_slice(b"{\"columns\":");
         out.extend_from_slice(columns);
         out.extend_from_slice(b",\"csv\":");
@@ -169,11 +165,7 @@ pub fn package_rows(meta: &RecordMeta, data: &RecordData) -> Vec<Vec<u8>> {
     let mut out = vec![Vec::new(); TABLES.len()];
     let year = meta.year.to_string();
     for t in &data.tables {
-        let i = TABLES
-            .iter()
-            .position(|d| d.name == t.def.name)
-            .unwrap_or_default();
-        let mut w = writer(&mut out[i]);
+        let mut w = writer(&mut out[t.def.index()]);
         let key = [meta.department, meta.department_name, &year, meta.record];
         for row in &t.rows {
             let _ = w.write_record(

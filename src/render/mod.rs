@@ -276,6 +276,9 @@ where
 /// A record's rows of every package table (see `data::package_rows`), by page index.
 pub type PackageRows = Vec<(usize, Vec<Vec<u8>>)>;
 
+/// Takes a record page's package rows (by page index), in page order.
+pub type RowSink<'a> = dyn FnMut(usize, Vec<Vec<u8>>) -> Result<(), String> + Send + 'a;
+
 /// How many pages are rendered between two hand-overs of package rows: enough for both
 /// cores to stay busy, few enough that rows do not pile up in memory.
 const CHUNK: usize = 256;
@@ -288,7 +291,7 @@ pub fn render_pages<F>(
     tera: &tera::Tera,
     select: impl Fn(usize) -> bool + Sync,
     sink: &F,
-    rows: &mut (dyn FnMut(usize, Vec<Vec<u8>>) -> Result<(), String> + Send),
+    rows: &mut RowSink,
 ) -> Result<(), RenderError>
 where
     F: Fn(&str, &[u8]) -> Result<(), String> + Sync,
@@ -358,7 +361,7 @@ where
     // A chunk's package rows are handed over (written and hashed, in page order) while
     // the next chunk renders, so that neither core waits for the other.
     let hand_over = |results: Vec<PageResult>,
-                     rows: &mut (dyn FnMut(usize, Vec<Vec<u8>>) -> Result<(), String> + Send),
+                     rows: &mut RowSink,
                      template_errors: &mut Vec<String>|
      -> Result<(), RenderError> {
         for r in results {

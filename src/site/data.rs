@@ -406,6 +406,16 @@ pub fn table_def(name: &str) -> Option<&'static TableDef> {
     TABLES.iter().find(|t| t.name == name)
 }
 
+impl TableDef {
+    /// Its position in `TABLES`.
+    pub fn index(&self) -> usize {
+        TABLES
+            .iter()
+            .position(|d| d.name == self.name)
+            .unwrap_or_default()
+    }
+}
+
 /// One record's rows of one table.
 #[derive(Debug)]
 pub struct RecordTable {
@@ -528,7 +538,7 @@ pub fn record(
     figures(&mut b, findings);
     findings_table(&mut b, findings);
     let mut tables = b.tables;
-    tables.sort_by_key(|t| TABLES.iter().position(|d| d.name == t.def.name));
+    tables.sort_by_key(|t| t.def.index());
     RecordData { tables }
 }
 
