@@ -5,9 +5,9 @@
 use crate::compute::{Calc, Computed, Figure, Kind, RecordFigures};
 use crate::model::{Content, Record, RecordBody, Rounding, Scheme};
 use crate::num::{Num, Printed};
+use foldhash::{HashMap, HashSet};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
 
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -509,7 +509,7 @@ type Printing = (u32, bool, bool);
 
 impl<'a> Columns<'a> {
     fn new(figures: &'a [Figure]) -> Self {
-        let mut values: HashMap<_, Vec<_>> = HashMap::new();
+        let mut values: HashMap<_, Vec<_>> = HashMap::default();
         for f in figures {
             if let (Some(col), Some(v)) = (table_and_key(&f.path), f.value.num()) {
                 values.entry(col).or_default().push((f.kind, v));
@@ -517,7 +517,7 @@ impl<'a> Columns<'a> {
         }
         Columns {
             values,
-            rounded: HashMap::new(),
+            rounded: HashMap::default(),
         }
     }
 

@@ -837,9 +837,8 @@ const WORD_MAX: usize = 48;
 /// and never more than the content's short strings.
 fn word<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Word>, D::Error> {
     use std::cell::RefCell;
-    use std::collections::HashSet;
     thread_local! {
-        static WORDS: RefCell<HashSet<Word>> = RefCell::new(HashSet::new());
+        static WORDS: RefCell<foldhash::HashSet<Word>> = RefCell::new(foldhash::HashSet::default());
     }
     let Some(s) = Option::<String>::deserialize(d)? else {
         return Ok(None);

@@ -8,6 +8,7 @@
 
 use rust_decimal::Decimal;
 use serde::de::{self, Deserialize, Deserializer};
+use std::borrow::Cow;
 use std::cell::Cell;
 use std::ops::Range;
 
@@ -27,23 +28,34 @@ pub fn with_source<R>(text: &str, f: impl FnOnce() -> R) -> R {
     f()
 }
 
-/// The text of `span` in the source lent by [`with_source`].
-fn source_slice(span: &Range<usize>) -> Option<String> {
+/// Calls `f` with the text of `span` in the source lent by [`with_source`] (empty when
+/// none is lent or the span is outside it).
+fn with_literal<R>(span: &Range<usize>, f: impl FnOnce(&str) -> R) -> R {
     SOURCE.with(|s| {
         let (ptr, len) = s.get();
         if ptr.is_null() {
-            return None;
+            return f("");
         }
         // SAFETY: `with_source` lends a `&str` that outlives the closure during which this
         // is called, and resets the pointer when the closure ends.
         let text = unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(ptr, len)) };
-        text.get(span.clone()).map(str::to_string)
+        f(text.get(span.clone()).unwrap_or(""))
     })
+}
+
+/// A literal's text without its digit separators (`1_000` → `1000`), copied only when it
+/// has any.
+fn without_separators(text: &str) -> Cow<'_, str> {
+    if text.contains('_') {
+        Cow::Owned(text.replace('_', ""))
+    } else {
+        Cow::Borrowed(text)
+    }
 }
 
 /// Parses a TOML number literal's text (`1_000.50`, `+3`, `5e2`) as an exact decimal.
 pub fn parse_literal(text: &str) -> Option<Decimal> {
-    let t = text.trim().replace('_', "");
+    let t = without_separators(text.trim());
     if t.contains(['e', 'E']) && !t.starts_with("0x") {
         return Decimal::from_scientific(&t).ok();
     }
@@ -75,9 +87,10 @@ impl<'de> Deserialize<'de> for Num {
         let span = spanned.span();
         match spanned.get_ref() {
             toml::Value::Integer(_) | toml::Value::Float(_) => {
-                let text = source_slice(&span).unwrap_or_default();
-                let value = parse_literal(&text).ok_or_else(|| {
-                    de::Error::custom(format!("数值 `{}` 超出精确十进制数的范围，或不是数 (nan、inf) (out of range for an exact decimal, or not a number)\n金额以万元为单位，有效数字不超过 28 位 (amounts are in 万元)", shorten(&text)))
+                let value = with_literal(&span, |text| {
+                    parse_literal(text).ok_or_else(|| {
+                        de::Error::custom(format!("数值 `{}` 超出精确十进制数的范围，或不是数 (nan、inf) (out of range for an exact decimal, or not a number)\n金额以万元为单位，有效数字不超过 28 位 (amounts are in 万元)", shorten(text)))
+                    })
                 })?;
                 Ok(Num { value, span })
             }
@@ -153,7 +166,7 @@ impl<'de> Deserialize<'de> for Stated {
         let text = match spanned.get_ref() {
             toml::Value::String(s) => s.clone(),
             toml::Value::Integer(_) | toml::Value::Float(_) => {
-                source_slice(&span).unwrap_or_default().replace('_', "")
+                with_literal(&span, |t| without_separators(t).into_owned())
             }
             other => {
                 return Err(de::Error::custom(format!(
@@ -192,14 +205,14 @@ impl<'de> Deserialize<'de> for NumOrText {
         match spanned.get_ref() {
             toml::Value::String(s) => Ok(NumOrText::Text(s.clone())),
             toml::Value::Integer(_) | toml::Value::Float(_) => {
-                let text = source_slice(&span).unwrap_or_default();
-                let value = parse_literal(&text)
-                    .ok_or_else(|| {
+                let value = with_literal(&span, |text| {
+                    parse_literal(text).ok_or_else(|| {
                         de::Error::custom(format!(
                             "数值 `{}` 超出精确十进制数的范围，或不是数 (nan、inf) (out of range for an exact decimal, or not a number)",
-                            shorten(&text)
+                            shorten(text)
                         ))
-                    })?;
+                    })
+                })?;
                 Ok(NumOrText::Num(Num { value, span }))
             }
             other => Err(de::Error::custom(format!(
@@ -275,11 +288,22 @@ impl Printed {
     /// Reads a printed figure; `None` when the text holds no single number (「1857.41.51」,
     /// 「优」).
     pub fn parse(text: &str) -> Option<Printed> {
-        let t = text.trim().replace([',', '，', ' '], "");
-        let t = t.replace('％', "%").replace('－', "-").replace('＋', "+");
+        let t = text.trim();
+        // Most figures are plain ASCII numbers: copied only when there is something to
+        // take out (thousands commas, spaces) or a full-width sign to make ASCII.
+        let t: Cow<str> = if t.bytes().any(|b| b == b',' || b == b' ' || !b.is_ascii()) {
+            Cow::Owned(
+                t.replace([',', '，', ' '], "")
+                    .replace('％', "%")
+                    .replace('－', "-")
+                    .replace('＋', "+"),
+            )
+        } else {
+            Cow::Borrowed(t)
+        };
         let (t, pre) = match t.strip_prefix('约') {
-            Some(rest) => (rest.to_string(), Some("约".to_string())),
-            None => (t, None),
+            Some(rest) => (rest, Some("约".to_string())),
+            None => (&*t, None),
         };
         let num_end = t
             .char_indices()

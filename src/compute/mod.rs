@@ -316,14 +316,24 @@ pub fn val(n: Option<&Num>) -> Calc {
     n.map_or(Calc::Missing(NO_DATA), |n| Calc::Num(n.value))
 }
 
-/// The text of a number for formulas.
-pub fn show(c: &Calc) -> String {
-    match c {
-        Calc::Num(d) => d
-            .round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
-            .normalize()
-            .to_string(),
-        Calc::Text(t) => t.clone(),
-        Calc::Missing(_) => "—".to_string(),
+/// The text of a number for formulas: at most four decimals, no trailing zeros, 「—」
+/// when missing. Written where it is formatted rather than into a string of its own.
+pub fn show(c: &Calc) -> Shown<'_> {
+    Shown(c)
+}
+
+/// A value as [`show`] writes it.
+pub struct Shown<'a>(&'a Calc);
+
+impl std::fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Calc::Num(d) => d
+                .round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+                .normalize()
+                .fmt(f),
+            Calc::Text(t) => f.write_str(t),
+            Calc::Missing(_) => f.write_str("—"),
+        }
     }
 }

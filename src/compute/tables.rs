@@ -60,11 +60,21 @@ impl F {
 }
 
 fn plus(parts: &[(&str, Option<&Num>)]) -> String {
-    parts
-        .iter()
-        .filter_map(|(_, n)| n.map(|n| n.value.normalize().to_string()))
-        .collect::<Vec<_>>()
-        .join(" + ")
+    terms(parts.iter().filter_map(|(_, n)| *n))
+}
+
+/// The formula of a sum: the parts written as printed, without trailing zeros, joined by
+/// 「 + 」 (written into one string, not a string per part).
+fn terms<'a>(parts: impl IntoIterator<Item = &'a Num>) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    for n in parts {
+        if !s.is_empty() {
+            s.push_str(" + ");
+        }
+        let _ = write!(s, "{}", n.value.normalize());
+    }
+    s
 }
 
 fn over(a: &Calc, b: &Calc) -> String {
@@ -96,11 +106,7 @@ impl<R> Table<'_, R> {
                 let Some(printed) = get(row) else { continue };
                 let parts = self.rows.iter().filter(|r| !(self.is_total)(r)).map(get);
                 let value = sum(parts.clone());
-                let formula = parts
-                    .flatten()
-                    .map(|n| n.value.normalize().to_string())
-                    .collect::<Vec<_>>()
-                    .join(" + ");
+                let formula = terms(parts.flatten());
                 let path = format!("{}[{t}].{key}", self.name);
                 F::new(
                     &path,
@@ -775,13 +781,7 @@ fn three_public(e: &Evaluation, prior: Option<&Evaluation>, out: &mut RecordFigu
                         Kind::Amount,
                         sum(details().map(get)),
                     )
-                    .formula(
-                        details()
-                            .filter_map(get)
-                            .map(|n| n.value.normalize().to_string())
-                            .collect::<Vec<_>>()
-                            .join(" + "),
-                    )
+                    .formula(terms(details().filter_map(get)))
                     .printed(Some(own), format!("{path}.{key}"))
                     .add(out);
                 }
@@ -1049,14 +1049,7 @@ fn project(p: &Project, path: &str, scheme: &Scheme, out: &mut RecordFigures) {
                         Kind::Amount,
                         sum(parts.iter().map(|x| get(x))),
                     )
-                    .formula(
-                        parts
-                            .iter()
-                            .filter_map(|x| get(x))
-                            .map(|n| n.value.normalize().to_string())
-                            .collect::<Vec<_>>()
-                            .join(" + "),
-                    )
+                    .formula(terms(parts.iter().filter_map(|x| get(x))))
                     .printed(own.as_ref(), format!("{fpath}.{key}"))
                     .add(out);
                 }

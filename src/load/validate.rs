@@ -13,8 +13,8 @@ use crate::num::{Num, NumOrText, Stated};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::de::DeserializeOwned;
+use std::borrow::Cow;
 use std::cell::OnceCell;
-use std::collections::HashMap;
 use std::ops::RangeInclusive;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
@@ -318,27 +318,29 @@ impl<'a> Validator<'a> {
         }
     }
 
-    /// A row whose `key` must not repeat: reports it against the first row with that key.
-    fn unique(
+    /// Row `row`, whose `key` must not repeat: reports it against the first row with that
+    /// key. `path` gives a row's field path, formatted only for a repeat.
+    fn unique<'k>(
         &mut self,
-        seen: &mut HashMap<String, String>,
-        key: String,
-        path: String,
+        seen: &mut Seen<'k>,
+        key: Cow<'k, str>,
+        row: usize,
+        path: impl Fn(usize) -> String,
         what: &str,
         help: &str,
     ) {
         if key.trim().is_empty() {
             return;
         }
-        if let Some(first) = seen.get(&key) {
+        if let Some(&first) = seen.get(&key) {
             self.problems.push(Problem {
-                path,
+                path: path(row),
                 message: format!("{what}「{key}」重复 (duplicate row)"),
                 help: Some(help.to_string()),
-                first: Some(first.clone()),
+                first: Some(path(first)),
             });
         } else {
-            seen.insert(key, path);
+            seen.insert(key, row);
         }
     }
 
@@ -467,15 +469,16 @@ impl<'a> Validator<'a> {
                 Some("至少写一个 [[scheme.grades]]，或删去 grades 使用默认等次 (write at least one band, or none to use the defaults)".into()),
             );
         }
-        let mut seen = HashMap::new();
+        let mut seen = Seen::default();
         for (i, g) in grades.iter().enumerate() {
             let row = format!("{p}[{i}]");
             self.points(&row, "min", Some(&g.min));
             self.required(&row, "label", &g.label, "等次名称");
             self.unique(
                 &mut seen,
-                g.label.clone(),
-                format!("{row}.label"),
+                Cow::Borrowed(&g.label),
+                i,
+                |i| format!("{p}[{i}].label"),
                 "等次",
                 "每个等次只写一次 (each grade once)",
             );
@@ -527,13 +530,14 @@ impl<'a> Validator<'a> {
                 Some("删去 order 使用默认顺序 [\"form\", \"projects\", \"report\"] (remove it for the default)".into()),
             );
         }
-        let mut seen = HashMap::new();
+        let mut seen = Seen::default();
         for (i, part) in order.iter().enumerate() {
             self.one_of(format!("order[{i}]"), part, &PARTS, "组成部分");
             self.unique(
                 &mut seen,
-                part.clone(),
-                format!("order[{i}]"),
+                Cow::Borrowed(part),
+                i,
+                |i| format!("order[{i}]"),
                 "组成部分",
                 "每部分只写一次 (each part once)",
             );
@@ -573,25 +577,26 @@ impl<'a> Validator<'a> {
     }
 
     fn indicators(&mut self, p: &str, groups: &[IndicatorGroup], inds: &[Indicator]) {
-        let mut seen = HashMap::new();
+        let mut seen = Seen::default();
         for (i, g) in groups.iter().enumerate() {
             let row = format!("{p}indicator_groups[{i}]");
             self.required(&row, "level1", &g.level1, "一级指标");
             self.points(&row, "weight", g.weight.as_ref());
             self.points(&row, "score", g.score.as_ref());
             let key = match &g.level2 {
-                Some(l2) => format!("{} / {l2}", g.level1),
-                None => g.level1.clone(),
+                Some(l2) => Cow::Owned(format!("{} / {l2}", g.level1)),
+                None => Cow::Borrowed(&*g.level1),
             };
             self.unique(
                 &mut seen,
                 key,
-                format!("{row}.level1"),
+                i,
+                |i| format!("{p}indicator_groups[{i}].level1"),
                 "指标分组",
                 "每个分组只写一次 (each group once)",
             );
         }
-        let mut seen = HashMap::new();
+        let mut seen = Seen::default();
         for (i, ind) in inds.iter().enumerate() {
             let row = format!("{p}indicators[{i}]");
             self.points(&row, "weight", ind.weight.as_ref());
@@ -608,14 +613,15 @@ impl<'a> Validator<'a> {
                     .flatten()
                     .collect();
                 let key = if group.is_empty() {
-                    name.to_string()
+                    Cow::Borrowed(name)
                 } else {
-                    format!("{} / {name}", group.join(" / "))
+                    Cow::Owned(format!("{} / {name}", group.join(" / ")))
                 };
                 self.unique(
                     &mut seen,
                     key,
-                    format!("{row}.name"),
+                    i,
+                    |i| format!("{p}indicators[{i}].name"),
                     "同一分组中的指标",
                     "同一分组内指标名称不重复；若原文确有两行同名，请合并或在名称后注明区别 (names are unique within a group)",
                 );
@@ -636,7 +642,7 @@ impl<'a> Validator<'a> {
         self.amount(p, "amount", proj.amount.as_ref());
         self.amount(p, "local_amount", proj.local_amount.as_ref());
         self.amount(p, "higher_level_amount", proj.higher_level_amount.as_ref());
-        let mut seen = HashMap::new();
+        let mut seen = Seen::default();
         for (i, f) in proj.funds.iter().enumerate() {
             let row = format!("{p}.funds[{i}]");
             self.required(&row, "source", &f.source, "资金来源");
@@ -647,8 +653,9 @@ impl<'a> Validator<'a> {
             self.rate(&row, "stated_rate", f.stated_rate.as_ref());
             self.unique(
                 &mut seen,
-                f.source.clone(),
-                format!("{row}.source"),
+                Cow::Borrowed(&f.source),
+                i,
+                |i| format!("{p}.funds[{i}].source"),
                 "资金来源",
                 "每种资金来源只写一行 (one row per source)",
             );
@@ -672,17 +679,21 @@ impl<'a> Validator<'a> {
     }
 }
 
+/// Keys seen in a table's rows, with the first row holding each.
+type Seen<'k> = foldhash::HashMap<Cow<'k, str>, usize>;
+
 /// Reports, for the rows of a table keyed by `name`, empty and repeated names.
 macro_rules! rows {
     ($v:expr, $rows:expr, $table:literal, $key:ident, $zh:literal, |$row:ident, $p:ident| $body:block) => {{
-        let mut seen = HashMap::new();
+        let mut seen = Seen::default();
         for (i, $row) in $rows.iter().enumerate() {
             let $p = format!("{}[{i}]", $table);
             $v.required(&$p, stringify!($key), &$row.$key, $zh);
             $v.unique(
                 &mut seen,
-                $row.$key.clone(),
-                format!("{}.{}", $p, stringify!($key)),
+                Cow::Borrowed(&$row.$key),
+                i,
+                |i| format!("{}[{i}].{}", $table, stringify!($key)),
                 $zh,
                 "每项只写一行；若原文分列两行，请合并 (one row each)",
             );
