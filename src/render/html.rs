@@ -3,10 +3,15 @@
 //! engine. The markup is fixed and semantic (`<table>` with `<caption>`, `<th scope>`,
 //! 「—」 with 未填报 for blanks); themes style it with CSS and lay out the page around it.
 
-use super::{escape_html as esc, markdown};
+use super::{Escaped as Esc, escape_into, markdown_into};
 use crate::site::record::{Block, SignoffView};
 use crate::site::table::{Cell, Note, TableView};
 use std::fmt::Write;
+
+/// `s` escaped for HTML, written where it is formatted.
+fn esc(s: &str) -> Esc<'_> {
+    Esc(s)
+}
 
 const BLANK: &str = r#"<span aria-hidden="true">—</span><span class="sr">未填报</span>"#;
 
@@ -38,7 +43,7 @@ fn block(out: &mut String, b: &Block, root: &str) {
             if let Some(t) = title {
                 let _ = write!(out, "<h3>{}</h3>", esc(t));
             }
-            out.push_str(&markdown(md));
+            markdown_into(out, md);
             out.push_str("</section>\n");
         }
         Block::List { title, items } => {
@@ -48,7 +53,9 @@ fn block(out: &mut String, b: &Block, root: &str) {
                 esc(title)
             );
             for it in items {
-                let _ = write!(out, "<li>{}</li>", markdown(it));
+                out.push_str("<li>");
+                markdown_into(out, it);
+                out.push_str("</li>");
             }
             out.push_str("</ol></section>\n");
         }
@@ -75,7 +82,7 @@ fn block(out: &mut String, b: &Block, root: &str) {
                 }
                 out.push_str("</p>");
             } else if let Some(md) = md {
-                out.push_str(&markdown(md));
+                markdown_into(out, md);
             }
             blocks(out, inner, root);
             out.push_str("</section>\n");
@@ -114,7 +121,7 @@ fn signoffs(out: &mut String, items: &[SignoffView]) {
             let _ = write!(out, "<p class=\"signoff-title\">{}</p>", esc(&s.title));
         }
         if let Some(o) = &s.opinion {
-            out.push_str(&markdown(o));
+            markdown_into(out, o);
         }
         for f in &s.sign {
             let _ = write!(out, "<p class=\"sign-field\">{}</p>", esc(f));
@@ -189,32 +196,41 @@ fn cell(out: &mut String, c: &Cell, root: &str) {
         out.push_str(" scope=\"row\"");
     }
     span_attrs(out, c.colspan, c.rowspan);
-    let mut class = Vec::new();
-    if c.num {
-        class.push("num");
-    }
-    if c.markdown {
-        class.push("prose");
-    }
-    if let Some(n) = c.notes.first() {
-        class.push("flagged");
-        class.push(n.severity);
-    }
-    if !class.is_empty() {
-        let _ = write!(out, " class=\"{}\"", class.join(" "));
+    let flag = c.notes.first().map(|n| n.severity);
+    if c.num || c.markdown || flag.is_some() {
+        out.push_str(" class=\"");
+        let mut sep = "";
+        for (on, name) in [
+            (c.num, "num"),
+            (c.markdown, "prose"),
+            (flag.is_some(), "flagged"),
+        ] {
+            if on {
+                out.push_str(sep);
+                out.push_str(name);
+                sep = " ";
+            }
+        }
+        if let Some(severity) = flag {
+            out.push(' ');
+            out.push_str(severity);
+        }
+        out.push('"');
     }
     out.push('>');
     cell_content(out, c, root);
-    let _ = write!(out, "</{tag}>");
+    out.push_str("</");
+    out.push_str(tag);
+    out.push('>');
 }
 
 fn cell_content(out: &mut String, c: &Cell, root: &str) {
     if c.blank {
         out.push_str(BLANK);
     } else if c.markdown {
-        out.push_str(&markdown(&c.text));
+        markdown_into(out, &c.text);
     } else {
-        out.push_str(&esc(&c.text));
+        escape_into(out, &c.text);
         if c.computed_only {
             out.push_str("<span class=\"calc-mark\" title=\"本站核算\">※</span>");
         }

@@ -141,17 +141,56 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 /// default it leaves `/` alone, so relative URLs stay readable in the source.
 pub fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + s.len() / 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
+    escape_into(&mut out, s);
     out
+}
+
+/// Appends `s` escaped as [`escape_html`] does. Runs without a character to escape (most
+/// of a Chinese text) are copied whole rather than a character at a time.
+pub fn escape_into(out: &mut String, s: &str) {
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let entity = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        // These bytes are ASCII, so never inside a multi-byte character: `i` is a
+        // character boundary.
+        out.push_str(&s[start..i]);
+        out.push_str(entity);
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+}
+
+/// Text that formats as itself escaped for HTML (see [`escape_html`]), for `write!`
+/// without a string of its own.
+#[derive(Clone, Copy)]
+pub struct Escaped<'a>(pub &'a str);
+
+impl std::fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = self.0;
+        let mut start = 0;
+        for (i, b) in s.bytes().enumerate() {
+            let entity = match b {
+                b'&' => "&amp;",
+                b'<' => "&lt;",
+                b'>' => "&gt;",
+                b'"' => "&quot;",
+                b'\'' => "&#39;",
+                _ => continue,
+            };
+            f.write_str(&s[start..i])?;
+            f.write_str(entity)?;
+            start = i + 1;
+        }
+        f.write_str(&s[start..])
+    }
 }
 
 fn markdown_filter(v: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
@@ -183,6 +222,25 @@ pub fn safe_url(url: &str) -> bool {
 /// Markdown to HTML: raw HTML becomes text, unsafe links lose their target, images become
 /// their description (nothing is loaded from another host).
 pub fn markdown(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + s.len() / 2);
+    markdown_into(&mut out, s);
+    out
+}
+
+/// Appends the HTML of Markdown `s` (see [`markdown`]).
+pub fn markdown_into(out: &mut String, s: &str) {
+    if plain_paragraph(s) {
+        out.push_str("<p>");
+        out.push_str(s);
+        out.push_str("</p>\n");
+        return;
+    }
+    parsed_markdown_into(out, s);
+}
+
+/// Appends the HTML of Markdown `s` as pulldown-cmark writes it, raw HTML as text and
+/// unsafe link targets emptied.
+fn parsed_markdown_into(out: &mut String, s: &str) {
     let mut opts = Options::empty();
     opts.insert(Options::ENABLE_TABLES);
     opts.insert(Options::ENABLE_STRIKETHROUGH);
@@ -217,9 +275,30 @@ pub fn markdown(s: &str) -> String {
         }
         other => Some(other),
     });
-    let mut out = String::with_capacity(s.len() + s.len() / 2);
-    pulldown_cmark::html::push_html(&mut out, events);
-    out
+    pulldown_cmark::html::push_html(out, events);
+}
+
+/// Whether Markdown `s` is one paragraph of plain text, whose HTML is `<p>s</p>`: one
+/// line, starting with a letter (so no list, heading, quote, code or HTML block), with
+/// no character that can start inline markup or needs escaping, and no whitespace at
+/// either end. Most explanations in a disclosure are such a sentence; they skip the
+/// Markdown parser, which gives the same bytes (tested against it).
+fn plain_paragraph(s: &str) -> bool {
+    let Some(first) = s.chars().next() else {
+        return false;
+    };
+    let starts = first.is_alphabetic() && !first.is_whitespace();
+    let ends = s.chars().next_back().is_some_and(|c| !c.is_whitespace());
+    starts
+        && ends
+        && s.bytes().all(|b| {
+            !b.is_ascii()
+                || b.is_ascii_alphanumeric()
+                || matches!(
+                    b,
+                    b' ' | b'%' | b'.' | b',' | b';' | b':' | b'/' | b'(' | b')' | b'-' | b'+'
+                )
+        })
 }
 
 /// The page's own print rules (its running header), and their CSP hash: the page's
@@ -493,6 +572,80 @@ fn render_page(tera: &tera::Tera, page: &Page) -> Result<Vec<u8>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Short texts over an alphabet mixing what the plain-paragraph path accepts (CJK,
+    /// letters, digits, common punctuation) with what it must leave to the parser.
+    fn texts() -> impl Strategy<Value = String> {
+        let plain: Vec<char> = "减少的主要原因是推行无纸化办公。，（）“”、：%aZ09 .,;:/()-+"
+            .chars()
+            .collect();
+        let markup: Vec<char> = "*_`~[]!<>&\"'#|=\\\t\n\r\u{3000}\u{a0}\u{0}"
+            .chars()
+            .collect();
+        let snippets = vec![
+            "*强调*", "**粗**", "_a_", "`码`", "[链](x)", "~~删~~", "1. ", "- ", "# ", "> ",
+            "&amp;", "a  \nb",
+        ];
+        let piece = prop_oneof![
+            16 => proptest::sample::select(plain).prop_map(String::from),
+            2 => proptest::sample::select(markup).prop_map(String::from),
+            1 => proptest::sample::select(snippets).prop_map(String::from),
+        ];
+        proptest::collection::vec(piece, 0..24).prop_map(|p| p.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        /// The plain-paragraph shortcut writes exactly what the Markdown parser writes.
+        #[test]
+        fn plain_paragraph_matches_the_parser(s in texts()) {
+            let mut parsed = String::new();
+            parsed_markdown_into(&mut parsed, &s);
+            if plain_paragraph(&s) {
+                prop_assert_eq!(&format!("<p>{s}</p>\n"), &parsed);
+            }
+            prop_assert_eq!(markdown(&s), parsed);
+        }
+
+        /// Escaping a run at a time gives what escaping a character at a time gives.
+        #[test]
+        fn escaping_matches_per_character(s in texts()) {
+            let mut each = String::new();
+            for c in s.chars() {
+                match c {
+                    '&' => each.push_str("&amp;"),
+                    '<' => each.push_str("&lt;"),
+                    '>' => each.push_str("&gt;"),
+                    '"' => each.push_str("&quot;"),
+                    '\'' => each.push_str("&#39;"),
+                    c => each.push(c),
+                }
+            }
+            prop_assert_eq!(&escape_html(&s), &each);
+            prop_assert_eq!(Escaped(&s).to_string(), each);
+        }
+    }
+
+    #[test]
+    fn plain_paragraphs_are_recognised() {
+        assert!(plain_paragraph("减少的主要原因是推行无纸化办公。"));
+        assert!(plain_paragraph("增长12.5%，主要是新增项目(2项)。"));
+        for not in [
+            "",
+            " 前导空格",
+            "末尾空格 ",
+            "1. 列表",
+            "- 列表",
+            "# 标题",
+            "有*强调*",
+            "a<b",
+            "两行\n文字",
+            "（括号开头）",
+        ] {
+            assert!(!plain_paragraph(not), "{not:?}");
+        }
+    }
 
     #[test]
     fn print_header_is_escaped_for_css() {
