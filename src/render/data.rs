@@ -62,21 +62,68 @@ fn defuse<'a>(col: &Column, v: &'a str) -> Cow<'a, [u8]> {
 
 /// A record's CSV file for one table.
 pub fn record_csv(t: &RecordTable) -> Vec<u8> {
+    record_csv_rows(t).0
+}
+
+/// A record's CSV file for one table, and where each of its rows ends in it.
+fn record_csv_rows(t: &RecordTable) -> (Vec<u8>, Vec<usize>) {
     let mut buf = b"\xEF\xBB\xBF".to_vec();
+    let mut ends = Vec::with_capacity(t.rows.len() + 1);
     {
         let mut w = writer(&mut buf);
         // Writing to a Vec cannot fail.
         let _ = w.write_record(t.def.columns.iter().map(human_title));
+        let _ = w.flush();
+        ends.push(w.get_ref().len());
         for row in &t.rows {
             let _ = w.write_record(
                 row.iter()
                     .zip(t.def.columns)
                     .map(|(v, c)| v.as_deref().map(|v| defuse(c, v)).unwrap_or_default()),
             );
+            let _ = w.flush();
+            ends.push(w.get_ref().len());
         }
-        let _ = w.flush();
     }
-    buf
+    (buf, ends)
+}
+
+/// A record's CSV file per table (in the order of `data.tables`), and its rows of every
+/// package table (CSV, no header, indexed like `TABLES`). A package row is the record's
+/// key columns followed by the bytes of the record file's row: a field is quoted on its
+/// own, whatever its neighbours, so each row is encoded once for both.
+pub fn record_csvs(meta: &RecordMeta, data: &RecordData) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
+    let mut package = vec![Vec::new(); TABLES.len()];
+    let year = meta.year.to_string();
+    let key = [meta.department, meta.department_name, &year, meta.record];
+    let mut prefix = Vec::new();
+    {
+        let mut w = writer(&mut prefix);
+        let _ = w.write_record(key.iter().zip(&KEY_COLUMNS).map(|(v, c)| defuse(c, v)));
+    }
+    // The key fields, then the separator before the row's first field.
+    prefix.truncate(prefix.len() - 2);
+    prefix.push(b',');
+    let files = data
+        .tables
+        .iter()
+        .map(|t| {
+            let (file, ends) = record_csv_rows(t);
+            let rows = &mut package[t.def.index()];
+            for (row, span) in t.rows.iter().zip(ends.windows(2)) {
+                // A record of one empty field is written `""`; after the key it is empty.
+                if row.len() == 1 && row[0].as_deref().is_none_or(str::is_empty) {
+                    rows.extend_from_slice(&prefix);
+                    rows.extend_from_slice(b"\r\n");
+                } else {
+                    rows.extend_from_slice(&prefix);
+                    rows.extend_from_slice(&file[span[0]..span[1]]);
+                }
+            }
+            file
+        })
+        .collect();
+    (files, package)
 }
 
 /// Per table of `TABLES`: its columns as JSON and the order of their names (`data.json`
@@ -157,30 +204,6 @@ pub fn record_json(meta: &RecordMeta, rounding: &str, data: &RecordData) -> Vec<
         "],\"units\":{\"amount\":\"万元\",\"currency\":\"CNY\",\"factor\":10000,\"rate\":\"%\",\"score\":\"分\"},\"version\":1}\n"
             .as_bytes(),
     );
-    out
-}
-
-/// A record's rows of every package table (CSV, no header), indexed like `TABLES`.
-pub fn package_rows(meta: &RecordMeta, data: &RecordData) -> Vec<Vec<u8>> {
-    let mut out = vec![Vec::new(); TABLES.len()];
-    let year = meta.year.to_string();
-    for t in &data.tables {
-        let mut w = writer(&mut out[t.def.index()]);
-        let key = [meta.department, meta.department_name, &year, meta.record];
-        for row in &t.rows {
-            let _ = w.write_record(
-                key.iter()
-                    .zip(&KEY_COLUMNS)
-                    .map(|(v, c)| defuse(c, v))
-                    .chain(
-                        row.iter()
-                            .zip(t.def.columns)
-                            .map(|(v, c)| v.as_deref().map(|v| defuse(c, v)).unwrap_or_default()),
-                    ),
-            );
-        }
-        let _ = w.flush();
-    }
     out
 }
 
@@ -348,6 +371,69 @@ pub fn datapackage_json(
 mod tests {
     use super::*;
     use crate::site::data::table_def;
+
+    /// The package rows written field by field, as before `record_csvs` shared the
+    /// record files' bytes: the reference it must equal.
+    fn package_rows(meta: &RecordMeta, data: &RecordData) -> Vec<Vec<u8>> {
+        let mut out = vec![Vec::new(); TABLES.len()];
+        let year = meta.year.to_string();
+        for t in &data.tables {
+            let mut w = writer(&mut out[t.def.index()]);
+            let key = [meta.department, meta.department_name, &year, meta.record];
+            for row in &t.rows {
+                let _ =
+                    w.write_record(
+                        key.iter()
+                            .zip(&KEY_COLUMNS)
+                            .map(|(v, c)| defuse(c, v))
+                            .chain(row.iter().zip(t.def.columns).map(|(v, c)| {
+                                v.as_deref().map(|v| defuse(c, v)).unwrap_or_default()
+                            })),
+                    );
+            }
+            let _ = w.flush();
+        }
+        out
+    }
+
+    #[test]
+    fn package_rows_are_the_record_rows_after_the_key() {
+        let cell = |s: &str| Some(s.to_string());
+        let mut tricky = vec![None; 12];
+        tricky[0] = cell("=HYPERLINK(\"x\")");
+        tricky[1] = cell("10");
+        tricky[5] = cell("-12.5%");
+        tricky[10] = cell("两行\n文字");
+        tricky[11] = cell("增加, \"原因\"");
+        let mut tables = Vec::new();
+        for def in TABLES {
+            let n = def.columns.len();
+            tables.push(RecordTable {
+                def,
+                rows: vec![
+                    vec![None; n],
+                    (0..n).map(|i| cell(&format!("{i}"))).collect(),
+                    tricky.iter().cloned().cycle().take(n).collect(),
+                    vec![cell(""); n],
+                ],
+            });
+        }
+        let data = RecordData { tables };
+        let meta = RecordMeta {
+            department: "=dept",
+            department_name: "某局, \"甲\"",
+            year: 2023,
+            record: "evaluation",
+            title: "t",
+            date: None,
+            source: "s",
+        };
+        let (files, package) = record_csvs(&meta, &data);
+        assert_eq!(package, package_rows(&meta, &data));
+        for (t, f) in data.tables.iter().zip(&files) {
+            assert_eq!(f, &record_csv(t));
+        }
+    }
 
     #[test]
     fn record_csv_has_bom_chinese_header_and_defused_formulas() {

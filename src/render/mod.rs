@@ -428,11 +428,12 @@ where
                         &data::record_json(&meta, rounding, &tables),
                     )
                     .map_err(RenderError::Output)?;
-                    for t in &tables.tables {
-                        sink(&format!("{dir}{}.csv", t.def.name), &data::record_csv(t))
+                    let (csvs, package) = data::record_csvs(&meta, &tables);
+                    for (t, csv) in tables.tables.iter().zip(&csvs) {
+                        sink(&format!("{dir}{}.csv", t.def.name), csv)
                             .map_err(RenderError::Output)?;
                     }
-                    Ok(Some((i, data::package_rows(&meta, &tables))))
+                    Ok(Some((i, package)))
                 }
             })
             .collect()
