@@ -17,7 +17,6 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     gongkai::tune_allocator();
-    gongkai::without_huge_pages();
     let Some(dir) = std::env::args_os().nth(1).map(PathBuf::from) else {
         eprintln!("usage: parse_floor CONTENT_DIR");
         std::process::exit(2);

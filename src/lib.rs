@@ -145,15 +145,10 @@ pub fn tune_allocator() {
     // faulted in again, zeroed, for the next file: a fifth of `check`'s time (perf).
     // SAFETY: `mi_option_set` only stores an option value; it may be called at any time.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 1000) };
-}
-
-/// Turns transparent huge pages off for this process, for [`check_only`]: its memory
-/// stays at a few departments' worth and is freed and reused all along, and each fault
-/// of a huge page zeroes 2 MiB, again after each purge (0.4 to 4 s of system time at
-/// 13,333 records, against 0.3 s without). A build, whose model grows to a gigabyte and
-/// stays, is faster with them (load 4.0 s against 4.8 s, medians of 5), so it keeps them.
-/// mimalloc's own `MIMALLOC_ALLOW_THP`, when set, decides instead.
-pub fn without_huge_pages() {
+    // Transparent huge pages off: each fault of one zeroes 2 MiB, again after each purge.
+    // `check` spent 0.4 to 4 s of system time on it at 13,333 records (0.3 s without);
+    // a build's load, 2 to 3.5 s (0.7 to 0.9 s without; load+check 4.3 s against 3.5 s,
+    // alternating builds). mimalloc's own `MIMALLOC_ALLOW_THP`, when set, decides.
     #[cfg(target_os = "linux")]
     if std::env::var_os("MIMALLOC_ALLOW_THP").is_none() {
         // SAFETY: `prctl(PR_SET_THP_DISABLE)` only sets a flag of this process's memory.

@@ -326,7 +326,6 @@ fn archive(year: i32, out: Option<PathBuf>, content: PathBuf, theme: PathBuf) ->
 }
 
 fn check(content: PathBuf, format: Format, show_timings: bool) -> ExitCode {
-    gongkai::without_huge_pages();
     let mut t = Timings::default();
     let c = match gongkai::check_only(&content, &mut t) {
         Ok(c) => c,
