@@ -148,7 +148,9 @@ pub fn tune_allocator() {
     // Transparent huge pages off: each fault of one zeroes 2 MiB, again after each purge.
     // `check` spent 0.4 to 4 s of system time on it at 13,333 records (0.3 s without);
     // a build's load, 2 to 3.5 s (0.7 to 0.9 s without; load+check 4.3 s against 3.5 s,
-    // alternating builds). mimalloc's own `MIMALLOC_ALLOW_THP`, when set, decides.
+    // alternating builds). mimalloc's own `MIMALLOC_ALLOW_THP`, when set, decides. The
+    // setting is inherited by child processes (Chromium for `gongkai pdf`): their speed
+    // only, not their output.
     #[cfg(target_os = "linux")]
     if std::env::var_os("MIMALLOC_ALLOW_THP").is_none() {
         // SAFETY: `prctl(PR_SET_THP_DISABLE)` only sets a flag of this process's memory.

@@ -352,7 +352,7 @@ where
     render_site_files(site, theme, &files, &sink)
 }
 
-/// A record's rows of every package table (see `data::package_rows`), by page index.
+/// A record's rows of every package table (see `data::record_csvs`), by page index.
 pub type PackageRows = Vec<(usize, Vec<Vec<u8>>)>;
 
 /// Takes a record page's package rows (by page index), in page order.
