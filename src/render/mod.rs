@@ -145,9 +145,17 @@ pub fn escape_html(s: &str) -> String {
     out
 }
 
-/// Appends `s` escaped as [`escape_html`] does. Runs without a character to escape (most
-/// of a Chinese text) are copied whole rather than a character at a time.
+/// Appends `s` escaped as [`escape_html`] does.
 pub fn escape_into(out: &mut String, s: &str) {
+    let _ = escape_runs(s, |run| {
+        out.push_str(run);
+        Ok(())
+    });
+}
+
+/// Passes `s` escaped for HTML to `put`, piece by piece: runs without a character to
+/// escape (most of a Chinese text) whole, rather than a character at a time.
+fn escape_runs(s: &str, mut put: impl FnMut(&str) -> std::fmt::Result) -> std::fmt::Result {
     let mut start = 0;
     for (i, b) in s.bytes().enumerate() {
         let entity = match b {
@@ -160,11 +168,11 @@ pub fn escape_into(out: &mut String, s: &str) {
         };
         // These bytes are ASCII, so never inside a multi-byte character: `i` is a
         // character boundary.
-        out.push_str(&s[start..i]);
-        out.push_str(entity);
+        put(&s[start..i])?;
+        put(entity)?;
         start = i + 1;
     }
-    out.push_str(&s[start..]);
+    put(&s[start..])
 }
 
 /// Text that formats as itself escaped for HTML (see [`escape_html`]), for `write!`
@@ -174,22 +182,7 @@ pub struct Escaped<'a>(pub &'a str);
 
 impl std::fmt::Display for Escaped<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let s = self.0;
-        let mut start = 0;
-        for (i, b) in s.bytes().enumerate() {
-            let entity = match b {
-                b'&' => "&amp;",
-                b'<' => "&lt;",
-                b'>' => "&gt;",
-                b'"' => "&quot;",
-                b'\'' => "&#39;",
-                _ => continue,
-            };
-            f.write_str(&s[start..i])?;
-            f.write_str(entity)?;
-            start = i + 1;
-        }
-        f.write_str(&s[start..])
+        escape_runs(self.0, |run| f.write_str(run))
     }
 }
 
