@@ -81,17 +81,29 @@ impl Num {
     }
 }
 
+/// The exact value of the number literal at `span`, or the error for one out of range
+/// (with `help` after the message).
+fn literal_value<E: de::Error>(span: &Range<usize>, help: &str) -> Result<Decimal, E> {
+    with_literal(span, |text| {
+        parse_literal(text).ok_or_else(|| {
+            E::custom(format!(
+                "数值 `{}` 超出精确十进制数的范围，或不是数 (nan、inf) (out of range for an exact decimal, or not a number){help}",
+                shorten(text)
+            ))
+        })
+    })
+}
+
 impl<'de> Deserialize<'de> for Num {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let spanned = toml::Spanned::<toml::Value>::deserialize(d)?;
         let span = spanned.span();
         match spanned.get_ref() {
             toml::Value::Integer(_) | toml::Value::Float(_) => {
-                let value = with_literal(&span, |text| {
-                    parse_literal(text).ok_or_else(|| {
-                        de::Error::custom(format!("数值 `{}` 超出精确十进制数的范围，或不是数 (nan、inf) (out of range for an exact decimal, or not a number)\n金额以万元为单位，有效数字不超过 28 位 (amounts are in 万元)", shorten(text)))
-                    })
-                })?;
+                let value = literal_value(
+                    &span,
+                    "\n金额以万元为单位，有效数字不超过 28 位 (amounts are in 万元)",
+                )?;
                 Ok(Num { value, span })
             }
             other => Err(de::Error::custom(not_a_number(other))),
@@ -205,14 +217,7 @@ impl<'de> Deserialize<'de> for NumOrText {
         match spanned.get_ref() {
             toml::Value::String(s) => Ok(NumOrText::Text(s.clone())),
             toml::Value::Integer(_) | toml::Value::Float(_) => {
-                let value = with_literal(&span, |text| {
-                    parse_literal(text).ok_or_else(|| {
-                        de::Error::custom(format!(
-                            "数值 `{}` 超出精确十进制数的范围，或不是数 (nan、inf) (out of range for an exact decimal, or not a number)",
-                            shorten(text)
-                        ))
-                    })
-                })?;
+                let value = literal_value(&span, "")?;
                 Ok(NumOrText::Num(Num { value, span }))
             }
             other => Err(de::Error::custom(format!(

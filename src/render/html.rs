@@ -8,11 +8,6 @@ use crate::site::record::{Block, SignoffView};
 use crate::site::table::{Cell, Note, TableView};
 use std::fmt::Write;
 
-/// `s` escaped for HTML, written where it is formatted.
-fn esc(s: &str) -> Esc<'_> {
-    Esc(s)
-}
-
 const BLANK: &str = r#"<span aria-hidden="true">—</span><span class="sr">未填报</span>"#;
 
 /// Appends the HTML of `blocks` to `out`; `root` is the page's path to the site root.
@@ -28,11 +23,11 @@ fn block(out: &mut String, b: &Block, root: &str) {
         Block::Facts { title, items } => {
             out.push_str("<section class=\"facts\">");
             if !title.is_empty() {
-                let _ = write!(out, "<h3>{}</h3>", esc(title));
+                let _ = write!(out, "<h3>{}</h3>", Esc(title));
             }
             out.push_str("<dl>");
             for (label, c) in items {
-                let _ = write!(out, "<div><dt>{}</dt><dd>", esc(label));
+                let _ = write!(out, "<div><dt>{}</dt><dd>", Esc(label));
                 cell_content(out, c, root);
                 out.push_str("</dd></div>");
             }
@@ -41,7 +36,7 @@ fn block(out: &mut String, b: &Block, root: &str) {
         Block::Prose { title, md } => {
             out.push_str("<section class=\"prose-block\">");
             if let Some(t) = title {
-                let _ = write!(out, "<h3>{}</h3>", esc(t));
+                let _ = write!(out, "<h3>{}</h3>", Esc(t));
             }
             markdown_into(out, md);
             out.push_str("</section>\n");
@@ -50,7 +45,7 @@ fn block(out: &mut String, b: &Block, root: &str) {
             let _ = write!(
                 out,
                 "<section class=\"list-block\"><h3>{}</h3><ol>",
-                esc(title)
+                Esc(title)
             );
             for it in items {
                 out.push_str("<li>");
@@ -60,7 +55,7 @@ fn block(out: &mut String, b: &Block, root: &str) {
             out.push_str("</ol></section>\n");
         }
         Block::Heading { text } => {
-            let _ = writeln!(out, "<h2 class=\"project-title\">{}</h2>", esc(text));
+            let _ = writeln!(out, "<h2 class=\"project-title\">{}</h2>", Esc(text));
         }
         Block::Section {
             level,
@@ -73,12 +68,12 @@ fn block(out: &mut String, b: &Block, root: &str) {
             let _ = write!(out, "<section class=\"report-section level{level}\">");
             if let Some(t) = title {
                 let h = (level + 2).min(5);
-                let _ = write!(out, "<h{h}>{}</h{h}>", esc(t));
+                let _ = write!(out, "<h{h}>{}</h{h}>", Esc(t));
             }
             if *redacted {
                 out.push_str("<p class=\"redacted\"><strong>内容涉密，不予公开</strong>");
                 if let Some(r) = reason {
-                    let _ = write!(out, "（{}）", esc(r));
+                    let _ = write!(out, "（{}）", Esc(r));
                 }
                 out.push_str("</p>");
             } else if let Some(md) = md {
@@ -93,8 +88,8 @@ fn block(out: &mut String, b: &Block, root: &str) {
                 out,
                 "<figure class=\"chart\" id=\"{}\"><figcaption>{}</figcaption><p class=\"chart-summary\">{}</p>",
                 c.id,
-                esc(&c.title),
-                esc(&c.summary)
+                Esc(&c.title),
+                Esc(&c.summary)
             );
             out.push_str("<div class=\"chart-wrap\">");
             out.push_str(&super::chart::svg(c));
@@ -106,8 +101,8 @@ fn block(out: &mut String, b: &Block, root: &str) {
             let _ = writeln!(
                 out,
                 "<p class=\"no-chart\"><strong>{}</strong>：{}</p>",
-                esc(title),
-                esc(text)
+                Esc(title),
+                Esc(text)
             );
         }
     }
@@ -118,19 +113,19 @@ fn signoffs(out: &mut String, items: &[SignoffView]) {
     for s in items {
         out.push_str("<div class=\"signoff\">");
         if !s.title.is_empty() {
-            let _ = write!(out, "<p class=\"signoff-title\">{}</p>", esc(&s.title));
+            let _ = write!(out, "<p class=\"signoff-title\">{}</p>", Esc(&s.title));
         }
         if let Some(o) = &s.opinion {
             markdown_into(out, o);
         }
         for f in &s.sign {
-            let _ = write!(out, "<p class=\"sign-field\">{}</p>", esc(f));
+            let _ = write!(out, "<p class=\"sign-field\">{}</p>", Esc(f));
         }
         if let Some(b) = &s.signed_by {
-            let _ = write!(out, "<p>签署人：{}</p>", esc(b));
+            let _ = write!(out, "<p>签署人：{}</p>", Esc(b));
         }
         if let Some(d) = &s.date {
-            let _ = write!(out, "<p class=\"sign-date\">{}</p>", esc(d));
+            let _ = write!(out, "<p class=\"sign-date\">{}</p>", Esc(d));
         }
         out.push_str("</div>");
     }
@@ -139,7 +134,7 @@ fn signoffs(out: &mut String, items: &[SignoffView]) {
 
 /// A table, in a box that scrolls on narrow screens.
 pub fn table(out: &mut String, t: &TableView, root: &str) {
-    let cap = esc(&t.caption);
+    let cap = Esc(&t.caption);
     let _ = write!(
         out,
         "<div class=\"table-wrap\" role=\"region\" aria-label=\"{cap}\" tabindex=\"0\">\n<table"
@@ -149,7 +144,7 @@ pub fn table(out: &mut String, t: &TableView, root: &str) {
     }
     let _ = write!(out, ">\n<caption>{cap}");
     if let Some(u) = &t.unit {
-        let _ = write!(out, "<span class=\"unit\">单位：{}</span>", esc(u));
+        let _ = write!(out, "<span class=\"unit\">单位：{}</span>", Esc(u));
     }
     out.push_str("</caption>\n<thead>");
     for row in &t.head {
@@ -157,7 +152,7 @@ pub fn table(out: &mut String, t: &TableView, root: &str) {
         for h in row {
             out.push_str("<th scope=\"col\"");
             span_attrs(out, h.colspan, h.rowspan);
-            let _ = write!(out, ">{}</th>", esc(&h.text));
+            let _ = write!(out, ">{}</th>", Esc(&h.text));
         }
         out.push_str("</tr>");
     }
@@ -240,7 +235,7 @@ fn cell_content(out: &mut String, c: &Cell, root: &str) {
             out,
             "<span class=\"check{}\">{}</span>",
             if c.agrees { " ok" } else { "" },
-            esc(check)
+            Esc(check)
         );
     }
     for n in &c.notes {
@@ -259,7 +254,7 @@ fn note(out: &mut String, n: &Note, root: &str) {
         "<span class=\"note {}\" role=\"note\"><span class=\"sym\" aria-hidden=\"true\">{sym}</span><span class=\"sr\">{}：</span>{} <a href=\"{root}{}#{}\">核对详情</a></span>",
         n.severity,
         n.severity_zh,
-        esc(&n.text),
+        Esc(&n.text),
         n.page,
         n.id
     );

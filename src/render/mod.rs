@@ -280,9 +280,8 @@ fn plain_paragraph(s: &str) -> bool {
     let Some(first) = s.chars().next() else {
         return false;
     };
-    let starts = first.is_alphabetic() && !first.is_whitespace();
     let ends = s.chars().next_back().is_some_and(|c| !c.is_whitespace());
-    starts
+    first.is_alphabetic()
         && ends
         && s.bytes().all(|b| {
             !b.is_ascii()
@@ -344,9 +343,6 @@ where
     drop(package);
     render_site_files(site, theme, &files, &sink)
 }
-
-/// A record's rows of every package table (see `data::record_csvs`), by page index.
-pub type PackageRows = Vec<(usize, Vec<Vec<u8>>)>;
 
 /// Takes a record page's package rows (by page index), in page order.
 pub type RowSink<'a> = dyn FnMut(usize, Vec<Vec<u8>>) -> Result<(), String> + Send + 'a;
