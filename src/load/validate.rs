@@ -13,8 +13,8 @@ use crate::num::{Num, NumOrText, Stated};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::de::DeserializeOwned;
-use std::borrow::Cow;
 use std::cell::OnceCell;
+use std::fmt::Display;
 use std::ops::RangeInclusive;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
@@ -76,14 +76,16 @@ pub struct Validator<'a> {
     problems: Vec<Problem>,
 }
 
-fn join(prefix: &str, field: &str) -> String {
-    if field.is_empty() {
-        prefix.to_string()
-    } else if prefix.is_empty() {
-        field.to_string()
-    } else {
-        format!("{prefix}.{field}")
+/// `prefix.field`; either may be empty. The prefix is a `Display` so that a row's path
+/// (`projects[3].funds[1]`) is formatted only when a problem is reported: formatting it
+/// for every row took a fortieth of `check`.
+fn join(prefix: impl Display, field: &str) -> String {
+    let mut path = prefix.to_string();
+    if !path.is_empty() && !field.is_empty() {
+        path.push('.');
     }
+    path.push_str(field);
+    path
 }
 
 impl<'a> Validator<'a> {
@@ -181,12 +183,12 @@ impl<'a> Validator<'a> {
         }
     }
 
-    fn at(&mut self, p: &str, field: &str, message: String, help: Option<String>) {
+    fn at(&mut self, p: impl Display, field: &str, message: String, help: Option<String>) {
         self.report(join(p, field), message, help);
     }
 
     /// An amount in 万元 that is never negative.
-    fn amount(&mut self, p: &str, field: &str, n: Option<&Num>) {
+    fn amount(&mut self, p: impl Display + Copy, field: &str, n: Option<&Num>) {
         let Some(n) = n else { return };
         if n.value.is_sign_negative() && !n.value.is_zero() {
             self.at(
@@ -205,7 +207,7 @@ impl<'a> Validator<'a> {
     }
 
     /// An amount in 万元 that may be negative (结余, 调整数, 同比).
-    fn signed_amount(&mut self, p: &str, field: &str, n: Option<&Num>) {
+    fn signed_amount(&mut self, p: impl Display, field: &str, n: Option<&Num>) {
         let Some(n) = n else { return };
         if n.value.abs() > MAX_AMOUNT {
             self.at(
@@ -231,7 +233,7 @@ impl<'a> Validator<'a> {
     }
 
     /// A number in a row with its own unit (人次, 件): only its size is bounded.
-    fn quantity(&mut self, p: &str, field: &str, n: Option<&Num>) {
+    fn quantity(&mut self, p: impl Display, field: &str, n: Option<&Num>) {
         let Some(n) = n else { return };
         if n.value.abs() > MAX_AMOUNT {
             self.at(
@@ -247,7 +249,7 @@ impl<'a> Validator<'a> {
     }
 
     /// A head count: a whole number, never negative.
-    fn count(&mut self, p: &str, field: &str, n: Option<&Num>) {
+    fn count(&mut self, p: impl Display, field: &str, n: Option<&Num>) {
         let Some(n) = n else { return };
         if n.value.is_sign_negative() || !n.value.fract().is_zero() || n.value > MAX_AMOUNT {
             self.at(
@@ -263,7 +265,7 @@ impl<'a> Validator<'a> {
     }
 
     /// 分值 or 得分: between 0 and 100.
-    fn points(&mut self, p: &str, field: &str, n: Option<&Num>) {
+    fn points(&mut self, p: impl Display, field: &str, n: Option<&Num>) {
         let Some(n) = n else { return };
         if n.value.is_sign_negative() && !n.value.is_zero() || n.value > Decimal::ONE_HUNDRED {
             let (zh, en) = match field {
@@ -285,7 +287,7 @@ impl<'a> Validator<'a> {
 
     /// A published rate: the printed text, never a bare TOML number (24.24 could be
     /// 24.24% or 0.2424).
-    fn rate(&mut self, p: &str, field: &str, s: Option<&Stated>) {
+    fn rate(&mut self, p: impl Display, field: &str, s: Option<&Stated>) {
         let Some(s) = s else { return };
         let written = self.source.text.get(s.span.clone()).unwrap_or("");
         if !written.is_empty() && !written.starts_with(['"', '\'']) {
@@ -304,7 +306,7 @@ impl<'a> Validator<'a> {
     }
 
     /// A name that must be given.
-    fn required(&mut self, p: &str, field: &str, s: &str, zh: &str) {
+    fn required(&mut self, p: impl Display, field: &str, s: &str, zh: &str) {
         if s.trim().is_empty() {
             self.at(
                 p,
@@ -320,16 +322,16 @@ impl<'a> Validator<'a> {
 
     /// Row `row`, whose `key` must not repeat: reports it against the first row with that
     /// key. `path` gives a row's field path, formatted only for a repeat.
-    fn unique<'k>(
+    fn unique<K: RowKey>(
         &mut self,
-        seen: &mut Seen<'k>,
-        key: Cow<'k, str>,
+        seen: &mut Seen<K>,
+        key: K,
         row: usize,
         path: impl Fn(usize) -> String,
         what: &str,
         help: &str,
     ) {
-        if key.trim().is_empty() {
+        if key.blank() {
             return;
         }
         if let Some(&first) = seen.get(&key) {
@@ -345,14 +347,14 @@ impl<'a> Validator<'a> {
     }
 
     /// A value that must be one of `known`.
-    fn one_of(&mut self, path: String, value: &str, known: &[&str], zh: &str) {
+    fn one_of(&mut self, path: impl Display, value: &str, known: &[&str], zh: &str) {
         if !known.contains(&value) {
             let mut help = format!("可用 (known values): {}", known.join(", "));
             if let Some(best) = did_you_mean(value, known.iter().copied()) {
                 help = format!("是否应为 `{best}`？(did you mean `{best}`?) {help}");
             }
             self.report(
-                path,
+                path.to_string(),
                 format!("未知的{zh} `{value}` (unknown value)"),
                 Some(help),
             );
@@ -379,7 +381,7 @@ impl<'a> Validator<'a> {
     }
 
     /// Key paths (`private`, `show`, `states`) that must name fields of `ty`.
-    fn key_paths(&mut self, field: &str, paths: &[String], ty: Ty, what: &str) {
+    fn key_paths(&mut self, field: impl Display, paths: &[String], ty: Ty, what: &str) {
         for (i, path) in paths.iter().enumerate() {
             if let Err((message, help)) = self.key_path(path, ty) {
                 self.report(
@@ -476,7 +478,7 @@ impl<'a> Validator<'a> {
             self.required(&row, "label", &g.label, "等次名称");
             self.unique(
                 &mut seen,
-                Cow::Borrowed(&g.label),
+                g.label.as_str(),
                 i,
                 |i| format!("{p}[{i}].label"),
                 "等次",
@@ -532,10 +534,10 @@ impl<'a> Validator<'a> {
         }
         let mut seen = Seen::default();
         for (i, part) in order.iter().enumerate() {
-            self.one_of(format!("order[{i}]"), part, &PARTS, "组成部分");
+            self.one_of(format_args!("order[{i}]"), part, &PARTS, "组成部分");
             self.unique(
                 &mut seen,
-                Cow::Borrowed(part),
+                part.as_str(),
                 i,
                 |i| format!("order[{i}]"),
                 "组成部分",
@@ -546,18 +548,18 @@ impl<'a> Validator<'a> {
 
     fn form(&mut self, form: Option<&String>) {
         if let Some(form) = form {
-            self.one_of("form".into(), form, &FORMS, "表式");
+            self.one_of("form", form, &FORMS, "表式");
         }
     }
 
     fn sections(&mut self, sections: &[Section], root: Ty) {
         for (i, s) in sections.iter().enumerate() {
-            let p = format!("sections[{i}]");
+            let p = format_args!("sections[{i}]");
             if let Some(level) = s.level
                 && !(1..=4).contains(&level)
             {
                 self.at(
-                    &p,
+                    p,
                     "level",
                     format!("标题层级应为 1–4，实为 {level} (a heading level is 1 to 4)"),
                     Some("一、 = 1，（一） = 2，1、 = 3，(1) = 4".into()),
@@ -565,28 +567,30 @@ impl<'a> Validator<'a> {
             }
             if s.redacted && s.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
                 self.at(
-                    &p,
+                    p,
                     "reason",
                     "涉密章节（redacted = true）须写明不公开的理由 (a redacted section needs a `reason`)".into(),
                     Some("加上 reason = \"……\"，页面会在「内容涉密，不予公开」旁显示该理由 (the page shows it)".into()),
                 );
             }
-            self.key_paths(&format!("{p}.show"), &s.show, root, "show");
-            self.key_paths(&format!("{p}.states"), &s.states, root, "states");
+            self.key_paths(format_args!("{p}.show"), &s.show, root, "show");
+            self.key_paths(format_args!("{p}.states"), &s.states, root, "states");
         }
     }
 
-    fn indicators(&mut self, p: &str, groups: &[IndicatorGroup], inds: &[Indicator]) {
+    fn indicators(
+        &mut self,
+        p: impl Display + Copy,
+        groups: &[IndicatorGroup],
+        inds: &[Indicator],
+    ) {
         let mut seen = Seen::default();
         for (i, g) in groups.iter().enumerate() {
-            let row = format!("{p}indicator_groups[{i}]");
-            self.required(&row, "level1", &g.level1, "一级指标");
-            self.points(&row, "weight", g.weight.as_ref());
-            self.points(&row, "score", g.score.as_ref());
-            let key = match &g.level2 {
-                Some(l2) => Cow::Owned(format!("{} / {l2}", g.level1)),
-                None => Cow::Borrowed(&*g.level1),
-            };
+            let row = format_args!("{p}indicator_groups[{i}]");
+            self.required(row, "level1", &g.level1, "一级指标");
+            self.points(row, "weight", g.weight.as_ref());
+            self.points(row, "score", g.score.as_ref());
+            let key = Parts([Some(&*g.level1), g.level2.as_deref(), None]);
             self.unique(
                 &mut seen,
                 key,
@@ -598,25 +602,17 @@ impl<'a> Validator<'a> {
         }
         let mut seen = Seen::default();
         for (i, ind) in inds.iter().enumerate() {
-            let row = format!("{p}indicators[{i}]");
-            self.points(&row, "weight", ind.weight.as_ref());
-            self.points(&row, "score", ind.score.as_ref());
+            let row = format_args!("{p}indicators[{i}]");
+            self.points(row, "weight", ind.weight.as_ref());
+            self.points(row, "score", ind.score.as_ref());
             if let Some(NumOrText::Num(n)) = &ind.value {
-                self.quantity(&row, "value", Some(n));
+                self.quantity(row, "value", Some(n));
             }
             if let Some(f) = &ind.figure {
-                self.one_of(format!("{row}.figure"), f, &FIGURES, "核算指标");
+                self.one_of(format_args!("{row}.figure"), f, &FIGURES, "核算指标");
             }
             if let Some(name) = ind.name.as_deref().filter(|n| !n.trim().is_empty()) {
-                let group: Vec<&str> = [ind.level1.as_deref(), ind.level2.as_deref()]
-                    .into_iter()
-                    .flatten()
-                    .collect();
-                let key = if group.is_empty() {
-                    Cow::Borrowed(name)
-                } else {
-                    Cow::Owned(format!("{} / {name}", group.join(" / ")))
-                };
+                let key = Parts([ind.level1.as_deref(), ind.level2.as_deref(), Some(name)]);
                 self.unique(
                     &mut seen,
                     key,
@@ -629,7 +625,7 @@ impl<'a> Validator<'a> {
         }
     }
 
-    fn task(&mut self, p: &str, t: &TaskRow) {
+    fn task(&mut self, p: impl Display + Copy, t: &TaskRow) {
         self.amount(p, "budget", t.budget.as_ref());
         self.amount(p, "fiscal", t.fiscal.as_ref());
         self.amount(p, "other", t.other.as_ref());
@@ -637,30 +633,34 @@ impl<'a> Validator<'a> {
         self.rate(p, "stated_rate", t.stated_rate.as_ref());
     }
 
-    fn project(&mut self, p: &str, proj: &Project) {
+    fn project(&mut self, p: impl Display + Copy, proj: &Project) {
         self.required(p, "name", &proj.name, "项目名称");
         self.amount(p, "amount", proj.amount.as_ref());
         self.amount(p, "local_amount", proj.local_amount.as_ref());
         self.amount(p, "higher_level_amount", proj.higher_level_amount.as_ref());
         let mut seen = Seen::default();
         for (i, f) in proj.funds.iter().enumerate() {
-            let row = format!("{p}.funds[{i}]");
-            self.required(&row, "source", &f.source, "资金来源");
-            self.amount(&row, "initial", f.initial.as_ref());
-            self.amount(&row, "adjusted", f.adjusted.as_ref());
-            self.amount(&row, "executed", f.executed.as_ref());
-            self.points(&row, "weight", f.weight.as_ref());
-            self.rate(&row, "stated_rate", f.stated_rate.as_ref());
+            let row = format_args!("{p}.funds[{i}]");
+            self.required(row, "source", &f.source, "资金来源");
+            self.amount(row, "initial", f.initial.as_ref());
+            self.amount(row, "adjusted", f.adjusted.as_ref());
+            self.amount(row, "executed", f.executed.as_ref());
+            self.points(row, "weight", f.weight.as_ref());
+            self.rate(row, "stated_rate", f.stated_rate.as_ref());
             self.unique(
                 &mut seen,
-                Cow::Borrowed(&f.source),
+                f.source.as_str(),
                 i,
                 |i| format!("{p}.funds[{i}].source"),
                 "资金来源",
                 "每种资金来源只写一行 (one row per source)",
             );
         }
-        self.indicators(&format!("{p}."), &proj.indicator_groups, &proj.indicators);
+        self.indicators(
+            format_args!("{p}."),
+            &proj.indicator_groups,
+            &proj.indicators,
+        );
     }
 
     fn department(&mut self, p: &str, d: &DepartmentInfo) {
@@ -672,7 +672,12 @@ impl<'a> Validator<'a> {
                 let name = match u {
                     UnitName::Name(n) | UnitName::Noted { name: n, .. } => n,
                 };
-                self.required(&join(p, &format!("{field}[{i}]")), "", name, "单位名称");
+                let row = format_args!("{field}[{i}]");
+                if p.is_empty() {
+                    self.required(row, "", name, "单位名称");
+                } else {
+                    self.required(format_args!("{p}.{row}"), "", name, "单位名称");
+                }
             }
         }
         self.scheme(&join(p, "scheme"), d.scheme.as_ref());
@@ -680,18 +685,53 @@ impl<'a> Validator<'a> {
 }
 
 /// Keys seen in a table's rows, with the first row holding each.
-type Seen<'k> = foldhash::HashMap<Cow<'k, str>, usize>;
+type Seen<K> = foldhash::HashMap<K, usize>;
+
+/// The key of a row that must not repeat.
+trait RowKey: Eq + std::hash::Hash + Display {
+    /// A blank key is reported as missing, not as repeated.
+    fn blank(&self) -> bool;
+}
+
+impl RowKey for &str {
+    fn blank(&self) -> bool {
+        self.trim().is_empty()
+    }
+}
+
+/// A key of several parts (一级指标 / 二级指标 / 指标名称), compared part by part and
+/// shown joined by 「 / 」: no string is built for a row that does not repeat.
+#[derive(PartialEq, Eq, Hash)]
+struct Parts<'a>([Option<&'a str>; 3]);
+
+impl Display for Parts<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, part) in self.0.iter().flatten().enumerate() {
+            if i > 0 {
+                f.write_str(" / ")?;
+            }
+            f.write_str(part)?;
+        }
+        Ok(())
+    }
+}
+
+impl RowKey for Parts<'_> {
+    fn blank(&self) -> bool {
+        self.0.iter().flatten().all(|p| p.trim().is_empty())
+    }
+}
 
 /// Reports, for the rows of a table keyed by `name`, empty and repeated names.
 macro_rules! rows {
     ($v:expr, $rows:expr, $table:literal, $key:ident, $zh:literal, |$row:ident, $p:ident| $body:block) => {{
         let mut seen = Seen::default();
         for (i, $row) in $rows.iter().enumerate() {
-            let $p = format!("{}[{i}]", $table);
-            $v.required(&$p, stringify!($key), &$row.$key, $zh);
+            let $p = format_args!("{}[{i}]", $table);
+            $v.required($p, stringify!($key), &$row.$key, $zh);
             $v.unique(
                 &mut seen,
-                Cow::Borrowed(&$row.$key),
+                $row.$key.as_str(),
                 i,
                 |i| format!("{}[{i}].{}", $table, stringify!($key)),
                 $zh,
@@ -714,15 +754,15 @@ impl Validate for Evaluation {
             v.count("staffing", "actual", s.actual.as_ref());
             v.count("staffing", "retired", s.retired.as_ref());
             for (i, t) in s.by_type.iter().enumerate() {
-                let p = format!("staffing.by_type[{i}]");
-                v.count(&p, "authorized", t.authorized.as_ref());
-                v.count(&p, "actual", t.actual.as_ref());
+                let p = format_args!("staffing.by_type[{i}]");
+                v.count(p, "authorized", t.authorized.as_ref());
+                v.count(p, "actual", t.actual.as_ref());
             }
         }
         if let Some(g) = &self.goals {
             for (i, t) in g.tasks.iter().enumerate() {
                 if let Task::Row(r) = t {
-                    v.task(&format!("goals.tasks[{i}]"), r);
+                    v.task(format_args!("goals.tasks[{i}]"), r);
                 }
             }
         }
@@ -740,7 +780,7 @@ impl Validate for Evaluation {
                     ("non_tax", &r.non_tax),
                     ("other", &r.other),
                 ] {
-                    v.amount(&p, f, n.as_ref());
+                    v.amount(p, f, n.as_ref());
                 }
             }
         );
@@ -758,12 +798,12 @@ impl Validate for Evaluation {
                     ("project", &r.project),
                     ("remit_upward", &r.remit_upward),
                 ] {
-                    v.amount(&p, f, n.as_ref());
+                    v.amount(p, f, n.as_ref());
                 }
-                v.signed_amount(&p, "balance", r.balance.as_ref());
-                v.signed_amount(&p, "accumulated_balance", r.accumulated_balance.as_ref());
+                v.signed_amount(p, "balance", r.balance.as_ref());
+                v.signed_amount(p, "accumulated_balance", r.accumulated_balance.as_ref());
                 for (k, s) in r.stated_share.iter().flatten() {
-                    v.rate(&format!("{p}.stated_share"), k, Some(s));
+                    v.rate(format_args!("{p}.stated_share"), k, Some(s));
                 }
             }
         );
@@ -796,21 +836,21 @@ impl Validate for Evaluation {
                 ("project_by_economic", &b.project_by_economic),
             ] {
                 if let Some(e) = e {
-                    let p = format!("budget.{f}");
-                    v.amount(&p, "wages", e.wages.as_ref());
-                    v.amount(&p, "goods_services", e.goods_services.as_ref());
-                    v.amount(&p, "household", e.household.as_ref());
-                    v.amount(&p, "capital", e.capital.as_ref());
+                    let p = format_args!("budget.{f}");
+                    v.amount(p, "wages", e.wages.as_ref());
+                    v.amount(p, "goods_services", e.goods_services.as_ref());
+                    v.amount(p, "household", e.household.as_ref());
+                    v.amount(p, "capital", e.capital.as_ref());
                 }
             }
             for (f, part) in [("basic", &b.basic), ("project", &b.project)] {
                 if let Some(part) = part {
-                    let p = format!("budget.{f}");
-                    v.amount(&p, "initial", part.initial.as_ref());
-                    v.amount(&p, "adjusted", part.adjusted.as_ref());
-                    v.amount(&p, "executed", part.executed.as_ref());
+                    let p = format_args!("budget.{f}");
+                    v.amount(p, "initial", part.initial.as_ref());
+                    v.amount(p, "adjusted", part.adjusted.as_ref());
+                    v.amount(p, "executed", part.executed.as_ref());
                     v.rate(
-                        &p,
+                        p,
                         "stated_execution_rate",
                         part.stated_execution_rate.as_ref(),
                     );
@@ -824,11 +864,11 @@ impl Validate for Evaluation {
             item,
             "三公经费项目",
             |r, p| {
-                v.amount(&p, "budget", r.budget.as_ref());
-                v.amount(&p, "actual", r.actual.as_ref());
-                v.amount(&p, "prior_actual", r.prior_actual.as_ref());
-                v.rate(&p, "stated_control_rate", r.stated_control_rate.as_ref());
-                v.rate(&p, "stated_change_rate", r.stated_change_rate.as_ref());
+                v.amount(p, "budget", r.budget.as_ref());
+                v.amount(p, "actual", r.actual.as_ref());
+                v.amount(p, "prior_actual", r.prior_actual.as_ref());
+                v.rate(p, "stated_control_rate", r.stated_control_rate.as_ref());
+                v.rate(p, "stated_change_rate", r.stated_change_rate.as_ref());
             }
         );
         rows!(
@@ -838,10 +878,10 @@ impl Validate for Evaluation {
             unit,
             "三公经费（分机构）的单位",
             |r, p| {
-                v.amount(&p, "overseas", r.overseas.as_ref());
-                v.amount(&p, "vehicle_purchase", r.vehicle_purchase.as_ref());
-                v.amount(&p, "vehicle_operation", r.vehicle_operation.as_ref());
-                v.amount(&p, "reception", r.reception.as_ref());
+                v.amount(p, "overseas", r.overseas.as_ref());
+                v.amount(p, "vehicle_purchase", r.vehicle_purchase.as_ref());
+                v.amount(p, "vehicle_operation", r.vehicle_operation.as_ref());
+                v.amount(p, "reception", r.reception.as_ref());
             }
         );
         rows!(
@@ -851,9 +891,9 @@ impl Validate for Evaluation {
             unit,
             "固定资产的单位",
             |r, p| {
-                v.amount(&p, "in_use", r.in_use.as_ref());
-                v.amount(&p, "rented", r.rented.as_ref());
-                v.amount(&p, "other", r.other.as_ref());
+                v.amount(p, "in_use", r.in_use.as_ref());
+                v.amount(p, "rented", r.rented.as_ref());
+                v.amount(p, "other", r.other.as_ref());
             }
         );
         rows!(
@@ -863,38 +903,43 @@ impl Validate for Evaluation {
             name,
             "项目资金使用情况的项目",
             |r, p| {
-                v.amount(&p, "carryover", r.carryover.as_ref());
-                v.amount(&p, "initial", r.initial.as_ref());
-                v.amount(&p, "appropriated", r.appropriated.as_ref());
-                v.amount(&p, "executed", r.executed.as_ref());
-                v.signed_amount(&p, "balance", r.balance.as_ref());
+                v.amount(p, "carryover", r.carryover.as_ref());
+                v.amount(p, "initial", r.initial.as_ref());
+                v.amount(p, "appropriated", r.appropriated.as_ref());
+                v.amount(p, "executed", r.executed.as_ref());
+                v.signed_amount(p, "balance", r.balance.as_ref());
             }
         );
         for (i, r) in self.year_over_year.iter().enumerate() {
-            let p = format!("year_over_year[{i}]");
-            v.required(&p, "item", &r.item, "同比项目");
+            let p = format_args!("year_over_year[{i}]");
+            v.required(p, "item", &r.item, "同比项目");
             if r.unit.is_none() {
-                v.signed_amount(&p, "actual", r.actual.as_ref());
-                v.signed_amount(&p, "prior_actual", r.prior_actual.as_ref());
+                v.signed_amount(p, "actual", r.actual.as_ref());
+                v.signed_amount(p, "prior_actual", r.prior_actual.as_ref());
             } else {
-                v.quantity(&p, "actual", r.actual.as_ref());
-                v.quantity(&p, "prior_actual", r.prior_actual.as_ref());
+                v.quantity(p, "actual", r.actual.as_ref());
+                v.quantity(p, "prior_actual", r.prior_actual.as_ref());
             }
-            v.rate(&p, "stated_change_rate", r.stated_change_rate.as_ref());
+            v.rate(p, "stated_change_rate", r.stated_change_rate.as_ref());
         }
         v.indicators("", &self.indicator_groups, &self.indicators);
         if let Some(s) = &self.score {
             rows!(v, s.parts, "score.parts", name, "得分构成", |r, p| {
-                v.points(&p, "weight", r.weight.as_ref());
-                v.points(&p, "score", r.score.as_ref());
+                v.points(p, "weight", r.weight.as_ref());
+                v.points(p, "score", r.score.as_ref());
             });
         }
         for (i, proj) in self.projects.iter().enumerate() {
-            v.project(&format!("projects[{i}]"), proj);
+            v.project(format_args!("projects[{i}]"), proj);
         }
         v.sections(&self.sections, Ty::Evaluation);
         for (i, e) in self.evaluators.iter().enumerate() {
-            v.required(&format!("evaluators[{i}]"), "name", &e.name, "评价人员姓名");
+            v.required(
+                format_args!("evaluators[{i}]"),
+                "name",
+                &e.name,
+                "评价人员姓名",
+            );
         }
         v.key_paths("private", &self.private, Ty::Evaluation, "private");
         v.withholdable(
@@ -917,7 +962,7 @@ impl Validate for Targets {
         v.form(self.form.as_ref());
         v.order(self.order.as_ref());
         for (i, t) in self.tasks.iter().enumerate() {
-            v.task(&format!("tasks[{i}]"), t);
+            v.task(format_args!("tasks[{i}]"), t);
         }
         if let Some(b) = &self.budget {
             for (f, n) in [
@@ -932,7 +977,7 @@ impl Validate for Targets {
         }
         v.indicators("", &self.indicator_groups, &self.indicators);
         for (i, proj) in self.projects.iter().enumerate() {
-            v.project(&format!("projects[{i}]"), proj);
+            v.project(format_args!("projects[{i}]"), proj);
         }
         v.sections(&self.sections, Ty::Targets);
         v.key_paths("private", &self.private, Ty::Targets, "private");
@@ -1272,6 +1317,29 @@ mod tests {
                 Seg::Key("weight")
             ]
         );
+    }
+
+    #[test]
+    fn a_key_of_parts_shows_them_joined_and_compares_them_one_by_one() {
+        let k = Parts([Some("产出指标"), None, Some("办理件数")]);
+        assert_eq!(k.to_string(), "产出指标 / 办理件数");
+        assert!(!k.blank());
+        assert!(Parts([Some(" "), None, None]).blank());
+        assert!(!Parts([Some(""), Some("数量指标"), None]).blank());
+        // A slash inside a name is not a group boundary.
+        assert!(
+            Parts([Some("产出 / 数量"), None, None]) != Parts([Some("产出"), Some("数量"), None])
+        );
+    }
+
+    #[test]
+    fn row_paths_are_joined_only_when_written() {
+        assert_eq!(
+            join(format_args!("projects[{}]", 2), "name"),
+            "projects[2].name"
+        );
+        assert_eq!(join("", "title"), "title");
+        assert_eq!(join("department", ""), "department");
     }
 
     #[test]
