@@ -7,7 +7,7 @@
 //! Positions are computed in f64 (pixels); every number printed on a chart is the
 //! display string of an exact Decimal, as in the tables.
 
-use super::escape_html as esc;
+use super::Escaped as Esc;
 use crate::site::chart::{ChartKind, ChartView, label};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -51,8 +51,8 @@ fn accessible(svg: &str, c: &ChartView, w: u32, h: u32) -> String {
     let body = svg.split_once('\n').map_or(svg, |(_, b)| b);
     format!(
         "<svg viewBox=\"0 0 {w} {h}\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\" class=\"chart-svg\"><title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{}</desc>\n{body}",
-        esc(&c.title),
-        esc(&c.summary),
+        Esc(&c.title),
+        Esc(&c.summary),
         id = c.id
     )
 }

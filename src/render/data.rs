@@ -60,11 +60,6 @@ fn defuse<'a>(col: &Column, v: &'a str) -> Cow<'a, [u8]> {
     }
 }
 
-/// A record's CSV file for one table.
-pub fn record_csv(t: &RecordTable) -> Vec<u8> {
-    record_csv_rows(t).0
-}
-
 /// A record's CSV file for one table, and where each of its rows ends in it.
 fn record_csv_rows(t: &RecordTable) -> (Vec<u8>, Vec<usize>) {
     let mut buf = b"\xEF\xBB\xBF".to_vec();
@@ -368,6 +363,11 @@ pub fn datapackage_json(
 mod tests {
     use super::*;
     use crate::site::data::table_def;
+
+    /// A record's CSV file for one table, alone (pages get theirs from `record_csvs`).
+    fn record_csv(t: &RecordTable) -> Vec<u8> {
+        record_csv_rows(t).0
+    }
 
     /// The package rows written field by field, as before `record_csvs` shared the
     /// record files' bytes: the reference it must equal.
