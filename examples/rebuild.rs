@@ -1,13 +1,14 @@
 //! Measures a rebuild after one record is edited (the path `gongkai watch` takes):
 //! builds CONTENT into OUTPUT, changes one published figure of one record, rebuilds,
-//! prints the times, restores the record and rebuilds again. Before each timed rebuild
-//! it waits for the file system to write back what the full build wrote (`sync`).
+//! prints the times, restores the record and rebuilds again, `--rounds` times (1 unless
+//! given). Before each timed rebuild it waits for the file system to write back what was
+//! written before (`sync`).
 //!
-//! cargo run --release --example rebuild -- CONTENT OUTPUT [RECORD] [--compare]
+//! cargo run --release --example rebuild -- CONTENT OUTPUT [RECORD] [--compare] [--rounds N]
 //!
 //! RECORD is a record file relative to CONTENT (default: the middle record). With
-//! `--compare`, the tree rebuilt after the edit is compared byte for byte with a clean
-//! build of the edited content (into OUTPUT-clean, removed afterwards).
+//! `--compare`, the tree rebuilt after the last edit is compared byte for byte with a
+//! clean build of the edited content (into OUTPUT-clean, removed afterwards).
 
 use gongkai::incremental::Workspace;
 use std::path::PathBuf;
@@ -22,8 +23,19 @@ fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let compare = args.iter().any(|a| a == "--compare");
     args.retain(|a| a != "--compare");
+    let rounds = match args.iter().position(|a| a == "--rounds") {
+        Some(i) => {
+            let n = args.get(i + 1).and_then(|n| n.parse::<usize>().ok());
+            args.drain(i..(i + 2).min(args.len()));
+            n.unwrap_or_else(|| {
+                eprintln!("--rounds takes a number");
+                std::process::exit(2)
+            })
+        }
+        None => 1,
+    };
     let (Some(content), Some(output)) = (args.first(), args.get(1)) else {
-        eprintln!("usage: rebuild CONTENT OUTPUT [RECORD]");
+        eprintln!("usage: rebuild CONTENT OUTPUT [RECORD] [--compare] [--rounds N]");
         std::process::exit(2);
     };
     let opts = gongkai::BuildOptions {
@@ -62,7 +74,8 @@ fn main() {
     };
     let q = i + original[i..].find('"').unwrap() + 1;
     let edited = format!("{}9{}", &original[..q], &original[q..]);
-    for (label, text) in [("edited", &edited), ("restored", &original)] {
+    let edits = [("edited", &edited), ("restored", &original)];
+    for (round, (label, text)) in edits.iter().cycle().take(2 * rounds).enumerate() {
         std::fs::write(&path, text).unwrap();
         // An edit comes seconds after the build, not while the kernel still writes back
         // the gigabytes the full build wrote (which slows every write until it is done).
@@ -84,7 +97,9 @@ fn main() {
         for (name, d) in &r.timings.stages {
             println!("  {name:<8} {:>8.1} ms", d.as_secs_f64() * 1000.0);
         }
-        if compare && label == "edited" {
+        // After the last edit: a clean build in between would change what the timed
+        // rebuilds after it find in memory.
+        if compare && round == 2 * rounds - 2 {
             let clean = PathBuf::from(format!("{output}-clean"));
             let _ = std::fs::remove_dir_all(&clean);
             let o = gongkai::BuildOptions {

@@ -41,39 +41,73 @@ pub struct Workspace {
     site_parts: site::Kept,
 }
 
-/// The output's files with their manifest entries, and each entry's line of
-/// `manifest.json` (written again after every rebuild: a province's lists 180,000 files).
-struct Listing(BTreeMap<String, (ManifestEntry, Box<[u8]>)>);
+/// The output's files with their manifest entries, each entry's line of `manifest.json`,
+/// and the manifest's bytes (assembled again after every rebuild: a province's lists
+/// 200,000 files, 28 MB).
+struct Listing {
+    entries: BTreeMap<String, (ManifestEntry, Box<[u8]>)>,
+    /// The lines' total length.
+    line_bytes: usize,
+    /// The last manifest's bytes. Assembled in the same memory each time: freshly
+    /// touched memory costs more than the copying (on the benchmark machine, several
+    /// times more).
+    text: Vec<u8>,
+}
 
 impl Listing {
-    fn new(files: Vec<ManifestEntry>) -> Listing {
-        Listing(
-            files
-                .into_iter()
-                .map(|e| {
-                    let line = manifest::entry_line(&e).into_boxed_slice();
-                    (e.path.clone(), (e, line))
-                })
-                .collect(),
-        )
+    /// The listing of `files`, with its manifest's bytes.
+    fn new(files: Vec<ManifestEntry>, content_sha256: &str) -> Listing {
+        let mut listing = Listing {
+            entries: BTreeMap::new(),
+            line_bytes: 0,
+            text: Vec::new(),
+        };
+        for e in files {
+            listing.insert(e);
+        }
+        listing.manifest(content_sha256);
+        listing
     }
 
     fn get(&self, path: &str) -> Option<&ManifestEntry> {
-        self.0.get(path).map(|(e, _)| e)
+        self.entries.get(path).map(|(e, _)| e)
     }
 
     fn insert(&mut self, e: ManifestEntry) {
         let line = manifest::entry_line(&e).into_boxed_slice();
-        self.0.insert(e.path.clone(), (e, line));
+        self.line_bytes += line.len();
+        if let Some((_, old)) = self.entries.insert(e.path.clone(), (e, line)) {
+            self.line_bytes -= old.len();
+        }
     }
 
     fn remove(&mut self, path: &str) {
-        self.0.remove(path);
+        if let Some((_, old)) = self.entries.remove(path) {
+            self.line_bytes -= old.len();
+        }
+    }
+
+    /// Of `files` (path, bytes), those whose bytes differ from what the listing has, whose
+    /// entries it takes in their place.
+    fn changed(&mut self, files: Vec<(String, Vec<u8>)>) -> Vec<(String, Vec<u8>)> {
+        let mut changed = Vec::new();
+        for (path, bytes) in files {
+            let entry = ManifestEntry {
+                path,
+                size: bytes.len() as u64,
+                sha256: manifest::sha256_hex(&bytes),
+            };
+            if self.get(&entry.path) != Some(&entry) {
+                changed.push((entry.path.clone(), bytes));
+                self.insert(entry);
+            }
+        }
+        changed
     }
 
     /// The paths that start with `prefix`.
     fn paths_under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a String> {
-        self.0
+        self.entries
             .range::<str, _>((
                 std::ops::Bound::Included(prefix),
                 std::ops::Bound::Unbounded,
@@ -83,8 +117,10 @@ impl Listing {
     }
 
     /// The bytes of `manifest.json`.
-    fn manifest(&self, content_sha256: &str) -> Vec<u8> {
-        manifest::listing_of_lines(content_sha256, self.0.values().map(|(_, l)| &l[..]))
+    fn manifest(&mut self, content_sha256: &str) -> &[u8] {
+        let lines = self.entries.values().map(|(_, l)| &l[..]);
+        manifest::listing_of_lines(&mut self.text, content_sha256, lines, self.line_bytes);
+        &self.text
     }
 }
 
@@ -201,8 +237,9 @@ pub(crate) fn full_build(
         })
     });
     drop(site);
+    let content_sha256 = manifest::digest_of(&hashes);
     let manifest = timings
-        .time("swap", || staging.commit(&manifest::digest_of(&hashes)))
+        .time("swap", || staging.commit(&content_sha256))
         .map_err(BuildError::Write)?;
     let report = BuildReport {
         records: checked.content.record_count(),
@@ -227,7 +264,7 @@ pub(crate) fn full_build(
         theme,
         tera,
         hashes,
-        files: Listing::new(manifest.files),
+        files: Listing::new(manifest.files, &content_sha256),
         package: package.unwrap_or_else(|| unreachable!("kept above")),
         site_parts,
     };
@@ -356,55 +393,12 @@ impl Workspace {
                 )
             })
             .map_err(render_err)?;
-        // The package tables in which an edited record's rows changed are hashed again
-        // from that record on, and written again from there (a province's figures.csv is
-        // over 100 MB).
-        let files = &self.files;
-        let table_path = |t: usize| format!("data/{}.csv", site::data::TABLES[t].name);
-        let tables = timings
-            .time("package", || {
-                let tables = package.update();
-                let mut info = Vec::new();
-                let mut updated = tables.iter().peekable();
-                for t in 0..site::data::TABLES.len() {
-                    if let Some(u) = updated.next_if(|u| u.table == t) {
-                        info.push(render::data::PackageFile {
-                            table: t,
-                            bytes: u.size as usize,
-                            sha256: u.sha256.clone(),
-                        });
-                    } else if let Some(e) = files.get(&table_path(t)) {
-                        info.push(render::data::PackageFile::listed(t, e));
-                    }
-                }
-                render::render_site_files(&site, &self.theme, &info, &sink)?;
-                Ok(tables)
-            })
-            .map_err(render_err)?;
-        drop(site);
-        let package = &self.package;
-        let mut splices = Vec::new();
-        for t in &tables {
-            let path = table_path(t.table);
-            let entry = ManifestEntry {
-                path: path.clone(),
-                size: t.size,
-                sha256: t.sha256.clone(),
-            };
-            let old = self.files.get(&path);
-            if old != Some(&entry) {
-                let old_size = old.map_or(0, |e| e.size);
-                splices.push(package.splice(t, path, old_size));
-                self.files.insert(entry);
-            }
-        }
-
         // Only files whose bytes changed are written; a record's data file that is no
-        // longer produced is removed.
-        let produced = out.into_inner().unwrap_or_else(|p| p.into_inner());
-        let names: BTreeSet<&str> = produced.iter().map(|(p, _)| p.as_str()).collect();
-        // So is a department's 核对情况 page once it has no findings. Only the edited
-        // records' folders and checks/ are looked at, not the whole listing.
+        // longer produced is removed. So is a department's 核对情况 page once it has no
+        // findings. Only the edited records' folders and checks/ are looked at, not the
+        // whole listing.
+        let pages = std::mem::take(&mut *out.lock().unwrap_or_else(|p| p.into_inner()));
+        let names: BTreeSet<&str> = pages.iter().map(|(p, _)| p.as_str()).collect();
         let mut removed: Vec<String> = Vec::new();
         for dir in &record_dirs {
             removed.extend(
@@ -426,54 +420,86 @@ impl Workspace {
         );
         removed.sort();
         removed.dedup();
-        let mut written = Vec::new();
-        for (path, bytes) in produced {
-            let sha256 = manifest::sha256_hex(&bytes);
-            let entry = ManifestEntry {
-                path: path.clone(),
-                size: bytes.len() as u64,
-                sha256,
-            };
-            if self.files.get(&path) != Some(&entry) {
-                self.files.insert(entry);
-                written.push((path, bytes));
+        drop(names);
+        let mut written = self.files.changed(pages);
+        // The package tables in which an edited record's rows changed are hashed again
+        // from that record on and written again from there (a province's figures.csv is
+        // over 100 MB), the hashing beside the writing, which goes on with the pages.
+        let output = &self.opts.output;
+        let files = &self.files;
+        let table_path = |t: usize| format!("data/{}.csv", site::data::TABLES[t].name);
+        let (tables, wrote) = timings.time("package", || {
+            package.update_writing(
+                table_path,
+                |t| files.get(&table_path(t)).map_or(0, |e| e.size),
+                |splices| {
+                    let paths = written.iter().map(|(p, _)| p.clone());
+                    let paths = paths
+                        .chain(splices.iter().map(|s| s.path.clone()))
+                        .collect();
+                    write::update_in_place(output, &written, splices, &[], None).map(|()| paths)
+                },
+            )
+        });
+        let mut wrote: Vec<String> = wrote.map_err(BuildError::Write)?;
+        // Then what lists the tables' sizes and hashes: the data package and the manifest.
+        let mut info = Vec::new();
+        let mut updated = tables.iter().peekable();
+        for t in 0..site::data::TABLES.len() {
+            if let Some(u) = updated.next_if(|u| u.table == t) {
+                info.push(render::data::PackageFile {
+                    table: t,
+                    bytes: u.size as usize,
+                    sha256: u.sha256.clone(),
+                });
+            } else if let Some(e) = self.files.get(&table_path(t)) {
+                info.push(render::data::PackageFile::listed(t, e));
             }
         }
+        render::render_site_files(&site, &self.theme, &info, &sink).map_err(render_err)?;
+        drop(site);
+        for t in &tables {
+            self.files.insert(ManifestEntry {
+                path: table_path(t.table),
+                size: t.size,
+                sha256: t.sha256.clone(),
+            });
+        }
+        let site_files = std::mem::take(&mut *out.lock().unwrap_or_else(|p| p.into_inner()));
+        written = self.files.changed(site_files);
         for f in &removed {
             self.files.remove(f);
         }
-        let manifest = timings.time("manifest", || {
-            self.files.manifest(&manifest::digest_of(&self.hashes))
-        });
+        let digest = manifest::digest_of(&self.hashes);
+        let manifest = timings.time("manifest", || self.files.manifest(&digest));
         timings
             .time("write", || {
-                write::update_in_place(&self.opts.output, &written, &splices, &removed, &manifest)
+                write::update_in_place(&self.opts.output, &written, &[], &removed, Some(manifest))
             })
             .map_err(BuildError::Write)?;
+        wrote.extend(written.into_iter().map(|(p, _)| p));
         Ok(Rebuild {
             records: affected.len(),
             pages: selected.len(),
-            written: written
-                .into_iter()
-                .map(|(p, _)| p)
-                .chain(splices.into_iter().map(|s| s.path))
-                .collect(),
+            written: wrote,
             removed,
             full: false,
             timings,
         })
     }
 
-    /// Replaces the findings of the `affected` records, keeping the site's order.
+    /// Replaces the findings of the `affected` records, keeping the site's order: the
+    /// findings are in record order (department, then record), so each record's are one
+    /// run, found by binary search and spliced.
     fn recheck(&mut self, affected: &BTreeSet<(usize, usize)>) {
-        let index: BTreeMap<&str, usize> = self
-            .content
+        let content = &self.content;
+        let index: BTreeMap<&str, usize> = content
             .departments
             .iter()
             .enumerate()
             .map(|(d, dept)| (dept.slug.as_str(), d))
             .collect();
-        let key = |f: &Finding, content: &Content| -> (usize, usize) {
+        let key = |f: &Finding| -> (usize, usize) {
             let d = index
                 .get(f.department.as_str())
                 .copied()
@@ -486,31 +512,14 @@ impl Workspace {
             });
             (d, r)
         };
-        let is_affected = |f: &Finding| {
-            affected.iter().any(|&(d, r)| {
-                let dept = &self.content.departments[d];
-                let rec = &dept.records[r];
-                f.department == dept.slug && f.year == rec.year && f.kind == rec.kind
-            })
-        };
-        let mut kept: Vec<Finding> = std::mem::take(&mut self.findings)
-            .into_iter()
-            .filter(|f| !is_affected(f))
-            .collect();
+        debug_assert!(self.findings.is_sorted_by_key(key));
         for &(d, r) in affected {
-            let dept = &self.content.departments[d];
-            kept.extend(check::check_record(
-                &dept.slug,
-                &dept.records[r],
-                self.computed.record(d, r),
-            ));
+            let dept = &content.departments[d];
+            let new = check::check_record(&dept.slug, &dept.records[r], self.computed.record(d, r));
+            let start = self.findings.partition_point(|f| key(f) < (d, r));
+            let len = self.findings[start..].partition_point(|f| key(f) == (d, r));
+            self.findings.splice(start..start + len, new);
         }
-        // Stable: within a record, findings keep the order check gave them.
-        let content = &self.content;
-        let mut keyed: Vec<((usize, usize), Finding)> =
-            kept.into_iter().map(|f| (key(&f, content), f)).collect();
-        keyed.sort_by_key(|(k, _)| *k);
-        self.findings = keyed.into_iter().map(|(_, f)| f).collect();
     }
 
     /// A full build in place of a rebuild (the output is this workspace's own).

@@ -123,22 +123,25 @@ pub fn write_listing<'a>(
     out.write_all(b"]}\n")
 }
 
-/// The bytes of a manifest whose file entries are `lines` (each [`entry_line`]), sorted
-/// by path.
+/// Writes into `out` (cleared first, its memory kept) the bytes of a manifest whose file
+/// entries are `lines` (each [`entry_line`]), sorted by path; `bytes` is the lines' total
+/// length.
 pub fn listing_of_lines<'a>(
+    out: &mut Vec<u8>,
     content_sha256: &str,
     lines: impl ExactSizeIterator<Item = &'a [u8]>,
-) -> Vec<u8> {
+    bytes: usize,
+) {
     let n = lines.len();
-    let mut out = Vec::with_capacity(n * 130 + 200);
+    out.clear();
+    out.reserve(bytes + 2 * n + 256);
     // Writing into a vector cannot fail.
-    let _ = write_head(&mut out, content_sha256);
+    let _ = write_head(out, content_sha256);
     for (i, l) in lines.enumerate() {
         out.extend_from_slice(l);
         out.extend_from_slice(separator(i, n));
     }
     out.extend_from_slice(b"]}\n");
-    out
 }
 
 /// A file entry as the manifest lists it.

@@ -437,15 +437,16 @@ pub fn tar_gz(
 
 /// Updates a built site in place after an incremental rebuild: writes `files` (each
 /// atomically) and `splices` (package tables, in place from their first changed byte:
-/// see [`Splice`]), removes `removed`, then writes the new `manifest` (atomically). Pages
-/// are whole at every instant, but the set is not swapped at once (for `watch`
-/// rebuilds; a full `build` swaps the whole tree).
+/// see [`Splice`]), removes `removed`, then writes the new `manifest`, if any, over the old, in
+/// place like the tables (a province's is 28 MB: a new file costs fresh page-cache
+/// memory, several times the copy). Pages are whole at every instant, but the set is not
+/// swapped at once (for `watch` rebuilds; a full `build` swaps the whole tree).
 pub fn update_in_place(
     out: &Path,
     files: &[(String, Vec<u8>)],
     splices: &[Splice],
     removed: &[String],
-    manifest: &[u8],
+    manifest: Option<&[u8]>,
 ) -> Result<(), WriteError> {
     use rayon::prelude::*;
     let paths = files
@@ -474,12 +475,23 @@ pub fn update_in_place(
     for path in removed.iter().filter(|p| safe_relative(p)) {
         let _ = fs::remove_file(out.join(path));
     }
-    file_atomic(&out.join(crate::manifest::FILE), manifest)
+    match manifest {
+        Some(m) => Splice {
+            path: crate::manifest::FILE.to_string(),
+            old_size: 0,
+            keep: 0,
+            keep_parts: 0,
+            parts: vec![m],
+        }
+        .write(out),
+        None => Ok(()),
+    }
 }
 
 /// A file written again from byte `keep` on: its first `keep` bytes are those of the file
-/// the output has, when that file has `old_size` bytes; its whole new bytes are `parts`,
-/// of which the first `keep_parts` make up those `keep` bytes.
+/// the output has, when that file has `old_size` bytes (with `keep` 0, any file is
+/// written over); its whole new bytes are `parts`, of which the first `keep_parts` make
+/// up those `keep` bytes.
 pub struct Splice<'a> {
     /// Output path.
     pub path: String,
@@ -508,7 +520,7 @@ impl Splice<'_> {
                 Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
                 Err(e) => return Err(e),
             };
-            if f.metadata()?.len() != self.old_size {
+            if self.keep > 0 && f.metadata()?.len() != self.old_size {
                 return Ok(false);
             }
             io::Seek::seek(&mut f, io::SeekFrom::Start(self.keep))?;

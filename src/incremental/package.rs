@@ -2,7 +2,7 @@
 //! order of the site's pages, with, before each record's rows, the table's byte offset and
 //! its SHA-256 state there. After an edit, a table is hashed again and written again only
 //! from the first record whose rows changed: its start in a province's 128 MB
-//! `figures.csv` is copied from the file the output has.
+//! `figures.csv` is kept as the file the output has, neither hashed nor written again.
 
 use crate::render::data::package_header;
 use crate::site::data::TABLES;
@@ -32,13 +32,11 @@ pub(super) struct Package {
     dirty: Vec<Option<usize>>,
 }
 
-/// A table's CSV after an update: its size and SHA-256 (hex), and the first record
-/// whose rows changed.
+/// A table's CSV after an update: its size and SHA-256 (hex).
 pub(super) struct Table {
     pub table: usize,
     pub size: u64,
     pub sha256: String,
-    from: usize,
 }
 
 impl Package {
@@ -85,62 +83,87 @@ impl Package {
     /// Hashes the changed tables again from their first changed record; returns their
     /// sizes and hashes, and clears the changes.
     pub fn update(&mut self) -> Vec<Table> {
-        let (rows, headers) = (&self.rows, &self.headers);
         let dirty = std::mem::replace(&mut self.dirty, vec![None; TABLES.len()]);
-        self.marks
-            .par_iter_mut()
-            .enumerate()
-            .filter_map(|(t, marks)| {
-                let from = dirty[t]?;
-                if marks.len() != rows.len() + 1 {
-                    let mut hash = Sha256::new();
-                    hash.update(&headers[t]);
-                    *marks = vec![
-                        Mark {
-                            hash,
-                            offset: headers[t].len() as u64,
-                        };
-                        rows.len() + 1
-                    ];
-                }
-                let mut mark = marks[from].clone();
-                for (i, r) in rows.iter().enumerate().skip(from) {
-                    marks[i] = mark.clone();
-                    let bytes = r.get(t).map_or(&[][..], |b| b.as_slice());
-                    mark.hash.update(bytes);
-                    mark.offset += bytes.len() as u64;
-                }
-                marks[rows.len()] = mark.clone();
-                Some(Table {
-                    table: t,
-                    size: mark.offset,
-                    sha256: crate::manifest::hex(&mark.hash.finalize()),
-                    from,
-                })
-            })
-            .collect()
+        hash(&mut self.marks, &self.rows, &self.headers, &dirty)
     }
 
-    /// Table `table.table`'s file as a splice of the file the output has (`old_size`
-    /// bytes, as the package was before the update that returned `table`) with the rows
-    /// from its first changed record on.
-    pub fn splice(&self, table: &Table, path: String, old_size: u64) -> Splice<'_> {
-        let t = table.table;
-        let mut parts: Vec<&[u8]> = Vec::with_capacity(self.rows.len() + 1);
-        parts.push(&self.headers[t]);
-        parts.extend(
-            self.rows
-                .iter()
-                .map(|r| r.get(t).map_or(&[][..], |b| b.as_slice())),
-        );
-        Splice {
-            path,
-            old_size,
-            keep: self.marks[t][table.from].offset,
-            keep_parts: table.from + 1,
-            parts,
-        }
+    /// As [`Package::update`], and meanwhile (on another thread) calls `write` with the
+    /// changed tables' files as splices of the files the output has: table `t` at
+    /// `path(t)`, `old_size(t)` bytes long before the update. A file's bytes do not
+    /// depend on its hash, so it is written while it is hashed.
+    pub fn update_writing<R: Send>(
+        &mut self,
+        path: impl Fn(usize) -> String,
+        old_size: impl Fn(usize) -> u64,
+        write: impl FnOnce(&[Splice]) -> R + Send,
+    ) -> (Vec<Table>, R) {
+        let dirty = std::mem::replace(&mut self.dirty, vec![None; TABLES.len()]);
+        let (marks, rows, headers) = (&mut self.marks, &self.rows, &self.headers);
+        let splices: Vec<Splice> = dirty
+            .iter()
+            .enumerate()
+            .filter_map(|(t, from)| {
+                let from = (*from)?;
+                let mut parts: Vec<&[u8]> = Vec::with_capacity(rows.len() + 1);
+                parts.push(&headers[t]);
+                parts.extend(rows.iter().map(|r| row(r, t)));
+                Some(Splice {
+                    path: path(t),
+                    old_size: old_size(t),
+                    // The marks up to `from` stay as they are.
+                    keep: marks[t].get(from).map_or(0, |m| m.offset),
+                    keep_parts: from + 1,
+                    parts,
+                })
+            })
+            .collect();
+        rayon::join(|| hash(marks, rows, headers, &dirty), || write(&splices))
     }
+}
+
+/// Record `r`'s rows of table `t`.
+fn row(r: &[Vec<u8>], t: usize) -> &[u8] {
+    r.get(t).map_or(&[][..], |b| b.as_slice())
+}
+
+/// Hashes each table `t` whose `dirty[t]` is a record, from that record on.
+fn hash(
+    marks: &mut [Vec<Mark>],
+    rows: &[Vec<Vec<u8>>],
+    headers: &[Vec<u8>],
+    dirty: &[Option<usize>],
+) -> Vec<Table> {
+    marks
+        .par_iter_mut()
+        .enumerate()
+        .filter_map(|(t, marks)| {
+            let from = dirty[t]?;
+            if marks.len() != rows.len() + 1 {
+                let mut hash = Sha256::new();
+                hash.update(&headers[t]);
+                *marks = vec![
+                    Mark {
+                        hash,
+                        offset: headers[t].len() as u64,
+                    };
+                    rows.len() + 1
+                ];
+            }
+            let mut mark = marks[from].clone();
+            for (i, r) in rows.iter().enumerate().skip(from) {
+                marks[i] = mark.clone();
+                let bytes = row(r, t);
+                mark.hash.update(bytes);
+                mark.offset += bytes.len() as u64;
+            }
+            marks[rows.len()] = mark.clone();
+            Some(Table {
+                table: t,
+                size: mark.offset,
+                sha256: crate::manifest::hex(&mark.hash.finalize()),
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -188,27 +211,28 @@ mod tests {
         after[5] = rows(2, 9)[5].clone();
         assert!(p.replace("p005", after[5].clone()));
         assert!(!p.replace("nowhere", Vec::new()));
-        let tables = p.update();
         let changed: Vec<usize> = (0..TABLES.len())
             .filter(|&t| before[5][t] != after[5][t])
             .collect();
         assert!(!changed.is_empty());
+        // One file is not what the output should have: written whole instead.
+        std::fs::write(dir.path().join(format!("data/{}.csv", changed[0])), b"x").unwrap();
+        let (tables, written) = p.update_writing(
+            |t| format!("data/{t}.csv"),
+            |t| csv(&before, t).len() as u64,
+            |splices| {
+                crate::write::update_in_place(dir.path(), &[], splices, &[], None).unwrap();
+                splices.iter().map(|s| s.path.clone()).collect::<Vec<_>>()
+            },
+        );
         assert_eq!(tables.iter().map(|t| t.table).collect::<Vec<_>>(), changed);
-        let splices: Vec<_> = tables
-            .iter()
-            .map(|t| {
-                let old = csv(&before, t.table).len() as u64;
-                p.splice(t, format!("data/{}.csv", t.table), old)
-            })
-            .collect();
+        let paths: Vec<String> = changed.iter().map(|t| format!("data/{t}.csv")).collect();
+        assert_eq!(written, paths);
         for t in &tables {
             let want = csv(&after, t.table);
             assert_eq!(t.size, want.len() as u64);
             assert_eq!(t.sha256, crate::manifest::sha256_hex(&want));
         }
-        // One file is not what the output should have: written whole instead.
-        std::fs::write(dir.path().join(format!("data/{}.csv", changed[0])), b"x").unwrap();
-        crate::write::update_in_place(dir.path(), &[], &splices, &[], b"{}").unwrap();
         for t in 0..TABLES.len() {
             let got = std::fs::read(dir.path().join(format!("data/{t}.csv"))).unwrap();
             assert_eq!(got, csv(&after, t), "table {t}");
