@@ -39,6 +39,10 @@ pub struct Workspace {
     package: package::Package,
     /// What each department adds to the site's lists.
     site_parts: site::Kept,
+    /// Whether a rebuild failed after it began to change this workspace or the output
+    /// (a page that does not render, a file that cannot be written): the next rebuild
+    /// is a full build.
+    stale: bool,
 }
 
 /// The output's files with their manifest entries, each entry's line of `manifest.json`,
@@ -267,6 +271,7 @@ pub(crate) fn full_build(
         files: Listing::new(manifest.files, &content_sha256),
         package: package.unwrap_or_else(|| unreachable!("kept above")),
         site_parts,
+        stale: false,
     };
     Ok((Some(ws), report))
 }
@@ -299,6 +304,9 @@ impl Workspace {
     /// `/`-separated) were edited. On invalid content the error lists every problem and
     /// both the workspace and the output stay as they were.
     pub fn rebuild(&mut self, changed: &[String]) -> Result<Rebuild, BuildError> {
+        if self.stale {
+            return self.full();
+        }
         let mut timings = Timings::default();
         let mut targets = Vec::new();
         for rel in changed {
@@ -318,6 +326,8 @@ impl Workspace {
                 .collect::<Result<Vec<_>, _>>()
         });
         let reloaded = reloaded.map_err(|d| BuildError::Content(d.sorted()))?;
+        // From here on, a failure leaves the workspace or the output part-way.
+        self.stale = true;
         let mut affected: BTreeSet<(usize, usize)> = BTreeSet::new();
         for ((rel, (d, r)), rec) in targets.iter().zip(reloaded) {
             self.hashes.insert(
@@ -478,6 +488,7 @@ impl Workspace {
             })
             .map_err(BuildError::Write)?;
         wrote.extend(written.into_iter().map(|(p, _)| p));
+        self.stale = false;
         Ok(Rebuild {
             records: affected.len(),
             pages: selected.len(),

@@ -260,9 +260,12 @@ fn watch(opts: BuildOptions, interval: u64) -> ExitCode {
                 r.written.len(),
                 t.elapsed().as_secs_f64()
             ),
-            Err(e) => {
+            Err(e @ gongkai::BuildError::Content(_)) => {
                 eprintln!("{e}\n未更新，网站保持上一版本 (not rebuilt; the site is unchanged)")
             }
+            Err(e) => eprintln!(
+                "{e}\n未能更新完毕，网站可能只更新了一部分；下次改动时将全部重新生成 (not rebuilt completely: the site may be partly updated; the next change rebuilds it whole)"
+            ),
         }
         seen = now;
     }

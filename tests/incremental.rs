@@ -162,3 +162,29 @@ fn an_edited_date_reaches_the_sitemap_and_feed() {
     );
     assert_same_as_clean_build(&s.content, &s.out, &s.scratch);
 }
+
+#[test]
+fn a_rebuild_that_cannot_write_is_followed_by_a_full_build() {
+    let s = site(&root().join("content"));
+    let (mut ws, _) = Workspace::open(&opts(&s.content, &s.out)).unwrap();
+    // The record's page folder is a file now: its page cannot be written (as root too).
+    let page_dir = s.out.join("xiangxi-xfj/2023");
+    std::fs::rename(&page_dir, s.out.join("moved")).unwrap();
+    std::fs::write(&page_dir, "not a folder").unwrap();
+    let rec = "xiangxi-xfj/2023/evaluation.toml";
+    edit(&s.content.join(rec), "\"29.46%\"", "\"-22.17%\"");
+    let e = ws.rebuild(&[rec.to_string()]).unwrap_err();
+    assert!(matches!(e, gongkai::BuildError::Write(_)), "{e}");
+    // Put right by hand, and another edit: the workspace does not trust its listing
+    // of what the output holds, and builds the whole site.
+    std::fs::remove_file(&page_dir).unwrap();
+    std::fs::rename(s.out.join("moved"), &page_dir).unwrap();
+    edit(&s.content.join(rec), "\"-22.17%\"", "\"22.17%\"");
+    let r = ws.rebuild(&[rec.to_string()]).unwrap();
+    assert!(r.full);
+    assert_same_as_clean_build(&s.content, &s.out, &s.scratch);
+    // And then incremental again.
+    edit(&s.content.join(rec), "\"22.17%\"", "\"-22.17%\"");
+    assert!(!ws.rebuild(&[rec.to_string()]).unwrap().full);
+    assert_same_as_clean_build(&s.content, &s.out, &s.scratch);
+}
