@@ -248,18 +248,20 @@ fn watch(opts: BuildOptions, interval: u64) -> ExitCode {
             .collect();
         let t = Instant::now();
         match ws.rebuild(&changed) {
-            Ok(r) => println!(
-                "已更新：{}（{}，{} 个页面，写入 {} 个文件，用时 {:.3} 秒）",
-                changed.join("、"),
-                if r.full {
-                    "全部重新生成"
+            Ok(r) => {
+                // A full build swaps in a whole new tree: no count of files written.
+                let how = if r.full {
+                    "全部重新生成".to_string()
                 } else {
-                    "增量"
-                },
-                r.pages,
-                r.written.len(),
-                t.elapsed().as_secs_f64()
-            ),
+                    format!("增量，写入 {} 个文件", r.written.len())
+                };
+                println!(
+                    "已更新：{}（{how}，{} 个页面，用时 {:.3} 秒）",
+                    changed.join("、"),
+                    r.pages,
+                    t.elapsed().as_secs_f64()
+                )
+            }
             Err(e @ gongkai::BuildError::Content(_)) => {
                 eprintln!("{e}\n未更新，网站保持上一版本 (not rebuilt; the site is unchanged)")
             }
