@@ -15,6 +15,7 @@
 //!
 //! Needs `chromium` (the browser tests say what to install when it is missing).
 
+mod common;
 mod hostile;
 
 use hostile::Payload;
@@ -921,31 +922,12 @@ fn run_pages(root: &Path, pages: &[String], procs: usize, tag: &str) -> Vec<(Str
             .and_then(|(_, r)| r.split_once("</pre>"))
             .map(|(e, _)| e)
             .unwrap();
-        let json = percent_decode(enc);
+        let json = common::percent_decode(enc);
         let v: Vec<(String, Vec<(String, String)>)> = serde_json::from_str(&json).unwrap();
         assert_eq!(v.len(), count);
         results.extend(v);
     }
     results
-}
-
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && i + 2 < b.len()
-            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8(out).unwrap()
 }
 
 /// The page without its Content-Security-Policy meta tag.
