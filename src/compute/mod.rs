@@ -194,6 +194,7 @@ pub fn compute(content: &Content) -> Computed {
     let records = content
         .departments
         .par_iter()
+        .with_max_len(1)
         .map(|dept| department(&site_scheme, dept))
         .collect();
     Computed { records }

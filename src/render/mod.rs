@@ -371,6 +371,9 @@ where
     let render_chunk = |chunk: &[usize]| -> Vec<PageResult> {
         chunk
             .par_iter()
+            // One page a task (pages differ a hundredfold in cost): else the chunk ends
+            // with one core finishing a long run alone.
+            .with_max_len(1)
             .map(|&i| (i, &site.pages[i]))
             .map(|(i, spec)| match spec {
                 PageSpec::Ready(p) => {

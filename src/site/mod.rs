@@ -874,6 +874,7 @@ fn build_reusing<'a>(
     let outs: Vec<DeptOut> = content
         .departments
         .par_iter()
+        .with_max_len(1)
         .enumerate()
         .map(|(d, dept)| match old {
             Some((parts, only)) if !only.contains(&d) => DeptOut {
