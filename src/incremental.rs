@@ -50,8 +50,6 @@ pub struct Workspace {
 /// 200,000 files, 28 MB).
 struct Listing {
     entries: BTreeMap<String, (ManifestEntry, Box<[u8]>)>,
-    /// The lines' total length.
-    line_bytes: usize,
     /// The last manifest's bytes. Assembled in the same memory each time: freshly
     /// touched memory costs more than the copying (on the benchmark machine, several
     /// times more).
@@ -63,7 +61,6 @@ impl Listing {
     fn new(files: Vec<ManifestEntry>, content_sha256: &str) -> Listing {
         let mut listing = Listing {
             entries: BTreeMap::new(),
-            line_bytes: 0,
             text: Vec::new(),
         };
         for e in files {
@@ -79,16 +76,11 @@ impl Listing {
 
     fn insert(&mut self, e: ManifestEntry) {
         let line = manifest::entry_line(&e).into_boxed_slice();
-        self.line_bytes += line.len();
-        if let Some((_, old)) = self.entries.insert(e.path.clone(), (e, line)) {
-            self.line_bytes -= old.len();
-        }
+        self.entries.insert(e.path.clone(), (e, line));
     }
 
     fn remove(&mut self, path: &str) {
-        if let Some((_, old)) = self.entries.remove(path) {
-            self.line_bytes -= old.len();
-        }
+        self.entries.remove(path);
     }
 
     /// Of `files` (path, bytes), those whose bytes differ from what the listing has, whose
@@ -123,7 +115,7 @@ impl Listing {
     /// The bytes of `manifest.json`.
     fn manifest(&mut self, content_sha256: &str) -> &[u8] {
         let lines = self.entries.values().map(|(_, l)| &l[..]);
-        manifest::listing_of_lines(&mut self.text, content_sha256, lines, self.line_bytes);
+        manifest::listing_of_lines(&mut self.text, content_sha256, lines);
         &self.text
     }
 }

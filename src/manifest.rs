@@ -123,18 +123,15 @@ pub fn write_listing<'a>(
     out.write_all(b"]}\n")
 }
 
-/// Writes into `out` (cleared first, its memory kept) the bytes of a manifest whose file
-/// entries are `lines` (each [`entry_line`]), sorted by path; `bytes` is the lines' total
-/// length.
+/// Writes into `out` (cleared first, its memory kept for the next time) the bytes of a
+/// manifest whose file entries are `lines` (each [`entry_line`]), sorted by path.
 pub fn listing_of_lines<'a>(
     out: &mut Vec<u8>,
     content_sha256: &str,
     lines: impl ExactSizeIterator<Item = &'a [u8]>,
-    bytes: usize,
 ) {
     let n = lines.len();
     out.clear();
-    out.reserve(bytes + 2 * n + 256);
     // Writing into a vector cannot fail.
     let _ = write_head(out, content_sha256);
     for (i, l) in lines.enumerate() {

@@ -4,7 +4,6 @@
 
 mod common;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 /// A page's scrolling width, the frame's width, and what sticks out unclipped.
 type Measured = (i64, i64, Vec<String>);
@@ -24,48 +23,10 @@ fn no_page_is_wider_than_a_phone() {
         .replace("/*PAGES*/[]", &serde_json::to_string(&pages).unwrap());
     // Beside the pages, so that Chromium lets the driver read them (file access).
     std::fs::write(out.join("__phone.html"), driver).unwrap();
-    let browser = gongkai::pdf::find_browser(None).unwrap_or_else(|e| {
-        panic!("{e}\n(this test needs: apt-get install chromium fonts-wqy-microhei)")
-    });
-    let dump = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-extensions",
-            "--allow-file-access-from-files",
-            "--dump-dom",
-            "--virtual-time-budget=600000",
-        ])
-        .arg(format!(
-            "--user-data-dir={}",
-            out.join("__profile").display()
-        ))
-        .arg(format!("file://{}", out.join("__phone.html").display()))
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
+    let dump = common::driver_command(&out.join("__phone.html"), &out.join("__profile"), 600_000)
         .output()
         .unwrap();
-    let dump = String::from_utf8_lossy(&dump.stdout);
-    let done = dump
-        .split_once("data-done=\"")
-        .and_then(|(_, r)| r.split_once('"'))
-        .map(|(n, _)| n.to_string());
-    assert_eq!(
-        done.as_deref(),
-        Some(pages.len().to_string().as_str()),
-        "the driver did not load every page"
-    );
-    let enc = dump
-        .split_once("<pre id=\"out\">")
-        .and_then(|(_, r)| r.split_once("</pre>"))
-        .map(|(e, _)| e)
-        .unwrap();
-    let json = common::percent_decode(enc);
+    let json = common::driver_results(&String::from_utf8_lossy(&dump.stdout), pages.len());
     let results: Vec<(String, Measured)> = serde_json::from_str(&json).unwrap();
     assert_eq!(results.len(), pages.len());
     let wide: Vec<String> = results

@@ -20,7 +20,6 @@ mod hostile;
 
 use hostile::Payload;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -841,12 +840,6 @@ fn slugs_and_paths_cannot_escape_the_output_folder() {
 
 // ---------------------------------------------------------------- Chromium
 
-fn browser() -> PathBuf {
-    gongkai::pdf::find_browser(None).unwrap_or_else(|e| {
-        panic!("{e}\n(the XSS browser test needs: apt-get install chromium fonts-wqy-microhei)")
-    })
-}
-
 /// What the driver found on one page: (kind, detail).
 type Flags = Vec<(String, String)>;
 
@@ -858,7 +851,6 @@ fn run_pages(root: &Path, pages: &[String], procs: usize, tag: &str) -> Vec<(Str
     )
     .unwrap();
     let chunk = pages.len().div_ceil(procs.max(1)).max(1);
-    let browser = browser();
     let mut children = Vec::new();
     for (n, part) in pages.chunks(chunk).enumerate() {
         let list = serde_json::to_string(part).unwrap();
@@ -866,28 +858,8 @@ fn run_pages(root: &Path, pages: &[String], procs: usize, tag: &str) -> Vec<(Str
         std::fs::write(root.join(&name), driver.replace("/*PAGES*/[]", &list)).unwrap();
         let profile = root.join(format!("__profile-{tag}-{n}"));
         let out = std::fs::File::create(root.join(format!("__dump-{tag}-{n}.html"))).unwrap();
-        let child = Command::new(&browser)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--disable-extensions",
-                "--allow-file-access-from-files",
-                "--dump-dom",
-                "--virtual-time-budget=36000000",
-            ])
-            .arg(format!("--user-data-dir={}", profile.display()))
-            .arg(format!(
-                "file://{}",
-                std::fs::canonicalize(root.join(&name)).unwrap().display()
-            ))
-            .stdin(Stdio::null())
+        let child = common::driver_command(&root.join(&name), &profile, 36_000_000)
             .stdout(out)
-            .stderr(Stdio::null())
             .spawn()
             .unwrap();
         children.push((n, part.len(), child));
@@ -907,22 +879,7 @@ fn run_pages(root: &Path, pages: &[String], procs: usize, tag: &str) -> Vec<(Str
             }
         }
         let dump = std::fs::read_to_string(root.join(format!("__dump-{tag}-{n}.html"))).unwrap();
-        let done = dump
-            .split_once("data-done=\"")
-            .and_then(|(_, r)| r.split_once('"'))
-            .map(|(n, _)| n.parse::<usize>().unwrap());
-        assert_eq!(
-            done,
-            Some(count),
-            "the driver did not load every page (dump: {} bytes)",
-            dump.len()
-        );
-        let enc = dump
-            .split_once("<pre id=\"out\">")
-            .and_then(|(_, r)| r.split_once("</pre>"))
-            .map(|(e, _)| e)
-            .unwrap();
-        let json = common::percent_decode(enc);
+        let json = common::driver_results(&dump, count);
         let v: Vec<(String, Vec<(String, String)>)> = serde_json::from_str(&json).unwrap();
         assert_eq!(v.len(), count);
         results.extend(v);

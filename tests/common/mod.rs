@@ -172,8 +172,61 @@ pub fn check_links(out: &Path, allowed_host: Option<&str>) -> usize {
     checked
 }
 
-/// Undoes `encodeURIComponent` (how the browser drivers pass their results out).
-pub fn percent_decode(s: &str) -> String {
+/// Chromium, headless, loading the driver page `page` with file access (so that its
+/// script can read the site's pages in frames) and printing its DOM once its scripts are
+/// done or `budget_ms` of virtual time have passed. Set stdout (and spawn, or take the
+/// output) to read the dump; [`driver_results`] reads it.
+pub fn driver_command(page: &Path, profile: &Path, budget_ms: u64) -> std::process::Command {
+    let browser = gongkai::pdf::find_browser(None).unwrap_or_else(|e| {
+        panic!("{e}\n(the browser tests need: apt-get install chromium fonts-wqy-microhei)")
+    });
+    let mut cmd = std::process::Command::new(browser);
+    cmd.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-extensions",
+        "--allow-file-access-from-files",
+        "--dump-dom",
+    ])
+    .arg(format!("--virtual-time-budget={budget_ms}"))
+    .arg(format!("--user-data-dir={}", profile.display()))
+    .arg(format!(
+        "file://{}",
+        std::fs::canonicalize(page).unwrap().display()
+    ))
+    .stdin(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null());
+    cmd
+}
+
+/// What a browser driver left in its dumped DOM: the JSON of its `<pre id="out">`
+/// (percent-encoded there), after checking that its `data-done` count is `pages`.
+pub fn driver_results(dump: &str, pages: usize) -> String {
+    let done = dump
+        .split_once("data-done=\"")
+        .and_then(|(_, r)| r.split_once('"'))
+        .and_then(|(n, _)| n.parse::<usize>().ok());
+    assert_eq!(
+        done,
+        Some(pages),
+        "the driver did not load every page (dump: {} bytes)",
+        dump.len()
+    );
+    let enc = dump
+        .split_once("<pre id=\"out\">")
+        .and_then(|(_, r)| r.split_once("</pre>"))
+        .map(|(e, _)| e)
+        .unwrap();
+    percent_decode(enc)
+}
+
+/// Undoes `encodeURIComponent`.
+fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
