@@ -1,0 +1,788 @@
+//! The quick way through a well-formed file.
+//!
+//! `toml` reads a document by first listing every parser event, then building a tree of
+//! sorted maps with a span on every key and value, and only then deserializing: on the
+//! bundled workloads that is half of `gongkai check`. Here `toml_parser`'s events (the
+//! same lexer and parser `toml` uses) are built straight into a small tree of borrowed
+//! text, which is deserialized the way `toml`'s own deserializer does it: same visitor
+//! calls, same spans, same datetimes.
+//!
+//! This path only ever answers "here is the value" or "not here". Any syntax error, any
+//! wrong type, any table defined twice, and the few valid constructs it leaves alone
+//! (a `[table]` header over a table that dotted keys made, a header naming a table only
+//! implied so far, a table with more than [`MAX_KEYS`] keys) give `None`; the caller then
+//! reads the file with `toml`, which reports every problem with its position. So a file
+//! this path accepts is one `toml` accepts with the same value: `tests` below and
+//! `tests/fast_toml.rs` compare the two on every bundled and generated file and on random
+//! documents.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::ops::Range;
+
+use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, Visitor};
+use toml_parser::decoder::{Encoding, ScalarKind};
+use toml_parser::parser::{EventReceiver, RecursionGuard, ValidateWhitespace};
+use toml_parser::{ErrorSink, ParseError, Raw, Source, Span};
+
+/// Nesting of arrays and inline tables, as `toml` limits it.
+const DEPTH_LIMIT: u32 = 80;
+/// Keys in a dotted key or a header: `toml` refuses 80; this path leaves long ones to it.
+const MAX_PATH: usize = 32;
+/// Keys in one table. Keys are found by a linear search, so a table with many keys is
+/// left to `toml`'s maps rather than read in quadratic time.
+pub const MAX_KEYS: usize = 256;
+
+/// `T` read from `text`, or `None` when `text` should be read by `toml` instead.
+pub fn from_str<T: DeserializeOwned>(text: &str) -> Option<T> {
+    let root = parse(text)?;
+    T::deserialize(ValueDe {
+        span: 0..text.len(),
+        value: Value::Table(root),
+    })
+    .ok()
+}
+
+/// A value of the tree; strings and numbers borrow the file's text unless escapes had to
+/// be decoded.
+#[derive(Debug)]
+enum Value<'i> {
+    String(Cow<'i, str>),
+    /// Digits (underscores removed, sign kept) and radix.
+    Integer(Cow<'i, str>, u32),
+    Float(Cow<'i, str>),
+    Boolean(bool),
+    Datetime(toml_datetime::Datetime),
+    /// Items, and whether the array was made by `[[header]]`s.
+    Array(Vec<Item<'i>>, bool),
+    Table(Table<'i>),
+}
+
+#[derive(Debug)]
+struct Item<'i> {
+    span: Range<usize>,
+    value: Value<'i>,
+}
+
+/// How a table came to be, for TOML's rules on defining it again.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+enum Kind {
+    /// By a `[header]`, an element of `[[header]]`, or the root.
+    #[default]
+    Defined,
+    /// Named on the way to a header (`a` in `[a.b]`): a later `[a]` may define it.
+    Implied,
+    /// By a dotted key (`a.b = 1`): may take more dotted keys in the same table.
+    Dotted,
+    /// `{ … }`: closed.
+    Inline,
+}
+
+#[derive(Debug, Default)]
+struct Table<'i> {
+    entries: Vec<(Cow<'i, str>, Item<'i>)>,
+    kind: Kind,
+}
+
+impl<'i> Table<'i> {
+    fn with_kind(kind: Kind) -> Self {
+        Table {
+            entries: Vec::new(),
+            kind,
+        }
+    }
+
+    fn position(&self, key: &str) -> Option<usize> {
+        self.entries.iter().position(|(k, _)| k == key)
+    }
+
+    /// Adds a key that is not in the table yet.
+    fn push(&mut self, key: Cow<'i, str>, item: Item<'i>) -> Option<()> {
+        if self.entries.len() >= MAX_KEYS {
+            return None;
+        }
+        self.entries.push((key, item));
+        Some(())
+    }
+}
+
+type Key<'i> = (Cow<'i, str>, Range<usize>);
+
+/// A container being read.
+enum Frame<'i> {
+    Array {
+        start: usize,
+        items: Vec<Item<'i>>,
+    },
+    Inline {
+        start: usize,
+        table: Table<'i>,
+        /// Where in `keys` the key of the value being read in it starts.
+        path: Option<usize>,
+    },
+}
+
+struct Header<'i> {
+    keys: Vec<Key<'i>>,
+    span: Range<usize>,
+    array: bool,
+}
+
+/// Builds the tree from parser events. The first problem sets `failed`; the rest of the
+/// events are then ignored.
+struct Builder<'i> {
+    text: &'i str,
+    failed: bool,
+    root: Table<'i>,
+    /// The table the current section's key/values go into; put in place in `root` when
+    /// the next header (or the end) comes.
+    current: Table<'i>,
+    header: Option<Header<'i>>,
+    /// A header being read: its start and whether it is `[[…]]`.
+    opening: Option<(usize, bool)>,
+    /// The keys of the values being read, innermost last, each part by part (one buffer
+    /// for the whole file rather than one per key).
+    keys: Vec<Key<'i>>,
+    /// Where the key being read starts in `keys`.
+    key_start: usize,
+    /// Where the key of the section-level value being read starts in `keys`.
+    pending: Option<usize>,
+    stack: Vec<Frame<'i>>,
+}
+
+fn parse(text: &str) -> Option<Table<'_>> {
+    let source = Source::new(text);
+    let tokens = source.lex().into_vec();
+    let mut builder = Builder {
+        text,
+        failed: false,
+        root: Table::default(),
+        current: Table::default(),
+        header: None,
+        opening: None,
+        keys: Vec::new(),
+        key_start: 0,
+        pending: None,
+        stack: Vec::new(),
+    };
+    let mut error: Option<ParseError> = None;
+    {
+        let mut validate = ValidateWhitespace::new(&mut builder, source);
+        let mut guard = RecursionGuard::new(&mut validate, DEPTH_LIMIT);
+        toml_parser::parser::parse_document(&tokens, &mut guard, &mut error);
+    }
+    if error.is_some() || builder.failed {
+        return None;
+    }
+    builder.finish_table();
+    if builder.failed || !builder.stack.is_empty() || builder.opening.is_some() {
+        return None;
+    }
+    Some(builder.root)
+}
+
+fn range(span: Span) -> Range<usize> {
+    span.start()..span.end()
+}
+
+impl<'i> Builder<'i> {
+    fn fail(&mut self) {
+        self.failed = true;
+    }
+
+    /// The text at `span`, decoded as a key or a scalar by `toml_parser`.
+    fn raw(&self, span: Span, encoding: Option<Encoding>) -> Option<Raw<'i>> {
+        let text = self.text.get(span.start()..span.end())?;
+        Some(Raw::new_unchecked(text, encoding, span))
+    }
+
+    fn key(&mut self, span: Span, encoding: Option<Encoding>) -> Option<()> {
+        if self.keys.len() - self.key_start >= MAX_PATH {
+            return None;
+        }
+        let raw = self.raw(span, encoding)?;
+        let bare = raw.as_str();
+        let decoded = if encoding.is_none()
+            && !bare.is_empty()
+            && bare
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            // A bare key is its own text.
+            Cow::Borrowed(bare)
+        } else {
+            let mut decoded = Cow::Borrowed("");
+            let mut error: Option<ParseError> = None;
+            raw.decode_key(&mut decoded, &mut error);
+            if error.is_some() {
+                return None;
+            }
+            decoded
+        };
+        self.keys.push((decoded, range(span)));
+        Some(())
+    }
+
+    fn scalar(&mut self, span: Span, encoding: Option<Encoding>) -> Option<()> {
+        let raw = self.raw(span, encoding)?;
+        if let Some(value) = plain_scalar(raw.as_str(), encoding) {
+            return self.value(Item {
+                span: range(span),
+                value,
+            });
+        }
+        let mut decoded = Cow::Borrowed("");
+        let mut error: Option<ParseError> = None;
+        let kind = raw.decode_scalar(&mut decoded, &mut error);
+        if error.is_some() {
+            return None;
+        }
+        let value = match kind {
+            ScalarKind::String => Value::String(decoded),
+            ScalarKind::Boolean(b) => Value::Boolean(b),
+            ScalarKind::DateTime => Value::Datetime(decoded.parse().ok()?),
+            ScalarKind::Float => Value::Float(decoded),
+            ScalarKind::Integer(radix) => Value::Integer(decoded, radix.value()),
+        };
+        self.value(Item {
+            span: range(span),
+            value,
+        })
+    }
+
+    /// A complete value: into the innermost open container, or under the section's key.
+    fn value(&mut self, item: Item<'i>) -> Option<()> {
+        match self.stack.last_mut() {
+            Some(Frame::Array { items, .. }) => {
+                items.push(item);
+                Some(())
+            }
+            Some(Frame::Inline { table, path, .. }) => {
+                let from = path.take()?;
+                self.key_start = from;
+                insert_dotted(table, &mut self.keys, from, item)
+            }
+            None => {
+                let from = self.pending.take()?;
+                self.key_start = from;
+                insert_dotted(&mut self.current, &mut self.keys, from, item)
+            }
+        }
+    }
+
+    /// Puts the finished section's table in place.
+    fn finish_table(&mut self) {
+        let table = std::mem::take(&mut self.current);
+        let Some(header) = self.header.take() else {
+            self.root = table;
+            return;
+        };
+        if self.place(header, table).is_none() {
+            self.fail();
+        }
+    }
+
+    fn place(&mut self, mut header: Header<'i>, table: Table<'i>) -> Option<()> {
+        let (key, _) = header.keys.pop()?;
+        let parent = descend_header(&mut self.root, &header.keys)?;
+        let item = Item {
+            span: header.span.clone(),
+            value: Value::Table(table),
+        };
+        match parent.position(&key) {
+            None if header.array => parent.push(
+                key,
+                Item {
+                    span: header.span,
+                    value: Value::Array(vec![item], true),
+                },
+            ),
+            None => parent.push(key, item),
+            Some(i) => match &mut parent.entries[i].1.value {
+                Value::Array(items, true) if header.array => {
+                    items.push(item);
+                    Some(())
+                }
+                _ => None,
+            },
+        }
+    }
+
+    /// A header read: the section's table starts empty, or continues a table only
+    /// implied so far.
+    fn start_table(&mut self, header: Header<'i>) -> Option<()> {
+        if !header.array {
+            let (last, prefix) = header.keys.split_last()?;
+            let parent = descend_header(&mut self.root, prefix)?;
+            // Defined twice, or `[a]` after `[a.b]` (valid TOML, read by `toml`).
+            if parent.position(&last.0).is_some() {
+                return None;
+            }
+        }
+        self.current = Table::default();
+        self.header = Some(header);
+        Some(())
+    }
+}
+
+/// The two most common scalars, read without the general decoder: a basic string with
+/// no escapes and no control characters (as `toml_parser` would borrow it), and a
+/// decimal number `-?(0|[1-9][0-9]*)(\.[0-9]+)?`. Anything else is `None`.
+fn plain_scalar(raw: &str, encoding: Option<Encoding>) -> Option<Value<'_>> {
+    match encoding {
+        Some(Encoding::BasicString) => {
+            let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
+            inner
+                .bytes()
+                .all(|b| PLAIN[usize::from(b)])
+                .then_some(Value::String(Cow::Borrowed(inner)))
+        }
+        None => {
+            let digits = raw.strip_prefix('-').unwrap_or(raw);
+            let (int, frac) = match digits.split_once('.') {
+                Some((i, f)) => (i, Some(f)),
+                None => (digits, None),
+            };
+            let decimal = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+            if !decimal(int) || (int.len() > 1 && int.starts_with('0')) {
+                return None;
+            }
+            match frac {
+                None => Some(Value::Integer(Cow::Borrowed(raw), 10)),
+                Some(f) if decimal(f) => Some(Value::Float(Cow::Borrowed(raw))),
+                Some(_) => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Bytes a basic string holds as themselves: tab, printable ASCII but `"` and `\`, and
+/// every byte of a multi-byte character.
+const PLAIN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = b == 0x09 || (b >= 0x20 && b <= 0x7E && b != 0x22 && b != 0x5C) || b >= 0x80;
+        b += 1;
+    }
+    t
+};
+
+/// The table a header's leading keys name, implied tables created on the way.
+fn descend_header<'t, 'i>(
+    mut table: &'t mut Table<'i>,
+    keys: &[Key<'i>],
+) -> Option<&'t mut Table<'i>> {
+    for (key, span) in keys {
+        let i = match table.position(key) {
+            Some(i) => i,
+            None => {
+                table.push(
+                    key.clone(),
+                    Item {
+                        span: span.clone(),
+                        value: Value::Table(Table::with_kind(Kind::Implied)),
+                    },
+                )?;
+                table.entries.len() - 1
+            }
+        };
+        table = match &mut table.entries[i].1.value {
+            Value::Table(t) if matches!(t.kind, Kind::Defined | Kind::Implied) => t,
+            Value::Array(items, true) => match items.last_mut() {
+                Some(Item {
+                    value: Value::Table(t),
+                    ..
+                }) => t,
+                _ => return None,
+            },
+            _ => return None,
+        };
+    }
+    Some(table)
+}
+
+/// `a.b.c = value` in `table`, the key being `keys[from..]` (taken out of `keys`): `a`
+/// and `b` are tables made (or extended) by dotted keys.
+fn insert_dotted<'i>(
+    table: &mut Table<'i>,
+    keys: &mut Vec<Key<'i>>,
+    from: usize,
+    item: Item<'i>,
+) -> Option<()> {
+    if keys.len() <= from {
+        return None;
+    }
+    let (key, _) = keys.pop()?;
+    let mut table = table;
+    for (k, span) in keys.drain(from..) {
+        let i = match table.position(&k) {
+            Some(i) => i,
+            None => {
+                table.push(
+                    k,
+                    Item {
+                        span,
+                        value: Value::Table(Table::with_kind(Kind::Dotted)),
+                    },
+                )?;
+                table.entries.len() - 1
+            }
+        };
+        table = match &mut table.entries[i].1.value {
+            Value::Table(t) if t.kind == Kind::Dotted => t,
+            _ => return None,
+        };
+    }
+    if table.position(&key).is_some() {
+        return None;
+    }
+    table.push(key, item)
+}
+
+impl<'i> EventReceiver for Builder<'i> {
+    fn std_table_open(&mut self, span: Span, _error: &mut dyn ErrorSink) {
+        self.open_header(span, false);
+    }
+
+    fn std_table_close(&mut self, span: Span, _error: &mut dyn ErrorSink) {
+        self.close_header(span, false);
+    }
+
+    fn array_table_open(&mut self, span: Span, _error: &mut dyn ErrorSink) {
+        self.open_header(span, true);
+    }
+
+    fn array_table_close(&mut self, span: Span, _error: &mut dyn ErrorSink) {
+        self.close_header(span, true);
+    }
+
+    fn inline_table_open(&mut self, span: Span, _error: &mut dyn ErrorSink) -> bool {
+        self.stack.push(Frame::Inline {
+            start: span.start(),
+            table: Table::with_kind(Kind::Inline),
+            path: None,
+        });
+        true
+    }
+
+    fn inline_table_close(&mut self, span: Span, _error: &mut dyn ErrorSink) {
+        if self.failed {
+            return;
+        }
+        match self.stack.pop() {
+            Some(Frame::Inline {
+                start,
+                table,
+                path: None,
+            }) => {
+                let item = Item {
+                    span: start..span.end(),
+                    value: Value::Table(table),
+                };
+                if self.value(item).is_none() {
+                    self.fail();
+                }
+            }
+            _ => self.fail(),
+        }
+    }
+
+    fn array_open(&mut self, span: Span, _error: &mut dyn ErrorSink) -> bool {
+        self.stack.push(Frame::Array {
+            start: span.start(),
+            items: Vec::new(),
+        });
+        true
+    }
+
+    fn array_close(&mut self, span: Span, _error: &mut dyn ErrorSink) {
+        if self.failed {
+            return;
+        }
+        match self.stack.pop() {
+            Some(Frame::Array { start, items }) => {
+                let item = Item {
+                    span: start..span.end(),
+                    value: Value::Array(items, false),
+                };
+                if self.value(item).is_none() {
+                    self.fail();
+                }
+            }
+            _ => self.fail(),
+        }
+    }
+
+    fn simple_key(&mut self, span: Span, kind: Option<Encoding>, _error: &mut dyn ErrorSink) {
+        if !self.failed && self.key(span, kind).is_none() {
+            self.fail();
+        }
+    }
+
+    fn key_val_sep(&mut self, _span: Span, _error: &mut dyn ErrorSink) {
+        if self.failed {
+            return;
+        }
+        let from = self.key_start;
+        if self.keys.len() == from {
+            return self.fail();
+        }
+        match self.stack.last_mut() {
+            Some(Frame::Inline { path, .. }) if path.is_none() => *path = Some(from),
+            None if self.pending.is_none() && self.opening.is_none() => self.pending = Some(from),
+            _ => return self.fail(),
+        }
+        self.key_start = self.keys.len();
+    }
+
+    fn scalar(&mut self, span: Span, kind: Option<Encoding>, _error: &mut dyn ErrorSink) {
+        if !self.failed && self.scalar(span, kind).is_none() {
+            self.fail();
+        }
+    }
+
+    fn error(&mut self, _span: Span, _error: &mut dyn ErrorSink) {
+        self.fail();
+    }
+}
+
+impl<'i> Builder<'i> {
+    fn open_header(&mut self, span: Span, array: bool) {
+        if self.failed {
+            return;
+        }
+        if !self.stack.is_empty()
+            || self.pending.is_some()
+            || self.opening.is_some()
+            || !self.keys.is_empty()
+        {
+            return self.fail();
+        }
+        self.finish_table();
+        self.opening = Some((span.start(), array));
+    }
+
+    fn close_header(&mut self, span: Span, array: bool) {
+        if self.failed {
+            return;
+        }
+        match self.opening.take() {
+            Some((start, a)) if a == array && !self.keys.is_empty() => {
+                self.key_start = 0;
+                let header = Header {
+                    keys: self.keys.drain(..).collect(),
+                    span: start..span.end(),
+                    array,
+                };
+                if self.start_table(header).is_none() {
+                    self.fail();
+                }
+            }
+            _ => self.fail(),
+        }
+    }
+}
+
+/// The only error of this path: the caller reads the file with `toml` for the real one.
+#[derive(Debug)]
+pub struct NotHere;
+
+impl fmt::Display for NotHere {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("left to the full TOML reader")
+    }
+}
+
+impl std::error::Error for NotHere {}
+
+impl de::Error for NotHere {
+    fn custom<T: fmt::Display>(_msg: T) -> Self {
+        NotHere
+    }
+}
+
+/// Deserializes one value of the tree as `toml::de::ValueDeserializer` does.
+struct ValueDe<'i> {
+    span: Range<usize>,
+    value: Value<'i>,
+}
+
+impl<'de> IntoDeserializer<'de, NotHere> for ValueDe<'de> {
+    type Deserializer = Self;
+
+    fn into_deserializer(self) -> Self {
+        self
+    }
+}
+
+impl<'de> de::Deserializer<'de> for ValueDe<'de> {
+    type Error = NotHere;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, NotHere> {
+        match self.value {
+            Value::String(Cow::Owned(s)) => visitor.visit_string(s),
+            Value::String(Cow::Borrowed(s)) => visitor.visit_borrowed_str(s),
+            Value::Integer(digits, radix) => {
+                if let Ok(v) = i64::from_str_radix(&digits, radix) {
+                    visitor.visit_i64(v)
+                } else if let Ok(v) = u64::from_str_radix(&digits, radix) {
+                    visitor.visit_u64(v)
+                } else if let Ok(v) = i128::from_str_radix(&digits, radix) {
+                    visitor.visit_i128(v)
+                } else if let Ok(v) = u128::from_str_radix(&digits, radix) {
+                    visitor.visit_u128(v)
+                } else {
+                    Err(NotHere)
+                }
+            }
+            Value::Float(text) => match text.parse::<f64>() {
+                Ok(f) if !f.is_infinite() || text.contains("inf") => visitor.visit_f64(f),
+                _ => Err(NotHere),
+            },
+            Value::Boolean(b) => visitor.visit_bool(b),
+            Value::Datetime(d) => {
+                visitor.visit_map(toml_datetime::de::DatetimeDeserializer::new(d))
+            }
+            Value::Array(items, _) => {
+                let mut seq = SeqDe(items.into_iter());
+                let v = visitor.visit_seq(&mut seq)?;
+                // A visitor that left elements unread is left to `toml`.
+                if seq.0.len() == 0 {
+                    Ok(v)
+                } else {
+                    Err(NotHere)
+                }
+            }
+            Value::Table(table) => {
+                let mut map = MapDe {
+                    entries: table.entries.into_iter(),
+                    value: None,
+                };
+                let v = visitor.visit_map(&mut map)?;
+                if map.entries.len() == 0 {
+                    Ok(v)
+                } else {
+                    Err(NotHere)
+                }
+            }
+        }
+    }
+
+    fn deserialize_u128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, NotHere> {
+        self.deserialize_any(visitor)
+    }
+
+    fn deserialize_i128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, NotHere> {
+        self.deserialize_any(visitor)
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, NotHere> {
+        visitor.visit_some(self)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, NotHere> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, NotHere> {
+        if serde_spanned::de::is_spanned(name) {
+            let span = self.span.clone();
+            return visitor.visit_map(serde_spanned::de::SpannedDeserializer::new(self, span));
+        }
+        if toml_datetime::de::is_datetime(name)
+            && let Value::Datetime(d) = self.value
+        {
+            return visitor.visit_map(toml_datetime::de::DatetimeDeserializer::new(d));
+        }
+        self.deserialize_any(visitor)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, NotHere> {
+        match self.value {
+            Value::String(s) => visitor.visit_enum(s.into_deserializer()),
+            // A table naming a variant is left to `toml`.
+            _ => Err(NotHere),
+        }
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool u8 u16 u32 u64 i8 i16 i32 i64 f32 f64 char str string seq
+        bytes byte_buf map unit
+        ignored_any unit_struct tuple_struct tuple identifier
+    }
+}
+
+struct SeqDe<'i>(std::vec::IntoIter<Item<'i>>);
+
+impl<'de> de::SeqAccess<'de> for SeqDe<'de> {
+    type Error = NotHere;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, NotHere> {
+        match self.0.next() {
+            Some(item) => seed
+                .deserialize(ValueDe {
+                    span: item.span,
+                    value: item.value,
+                })
+                .map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.0.len())
+    }
+}
+
+struct MapDe<'i> {
+    entries: std::vec::IntoIter<(Cow<'i, str>, Item<'i>)>,
+    value: Option<Item<'i>>,
+}
+
+impl<'de> de::MapAccess<'de> for MapDe<'de> {
+    type Error = NotHere;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, NotHere> {
+        match self.entries.next() {
+            Some((key, item)) => {
+                self.value = Some(item);
+                seed.deserialize(key.into_deserializer()).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, NotHere> {
+        let item = self.value.take().ok_or(NotHere)?;
+        seed.deserialize(ValueDe {
+            span: item.span,
+            value: item.value,
+        })
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.entries.len())
+    }
+}
