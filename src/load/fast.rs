@@ -87,7 +87,9 @@ struct Table<'i> {
 impl<'i> Table<'i> {
     fn with_kind(kind: Kind) -> Self {
         Table {
-            entries: Vec::new(),
+            // A record's rows have a handful of keys: room for them up front saves the
+            // growth from 0 to 4 to 8 (1% of `check`).
+            entries: Vec::with_capacity(8),
             kind,
         }
     }
@@ -204,9 +206,7 @@ impl<'i> Builder<'i> {
         let bare = raw.as_str();
         let decoded = if encoding.is_none()
             && !bare.is_empty()
-            && bare
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            && bare.bytes().all(|b| BYTES[usize::from(b)] & BARE != 0)
         {
             // A bare key is its own text.
             Cow::Borrowed(bare)
@@ -319,7 +319,7 @@ impl<'i> Builder<'i> {
                 return None;
             }
         }
-        self.current = Table::default();
+        self.current = Table::with_kind(Kind::Defined);
         self.header = Some(header);
         Some(())
     }
@@ -334,7 +334,7 @@ fn plain_scalar(raw: &str, encoding: Option<Encoding>) -> Option<Value<'_>> {
             let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
             inner
                 .bytes()
-                .all(|b| PLAIN[usize::from(b)])
+                .all(|b| BYTES[usize::from(b)] & PLAIN != 0)
                 .then_some(Value::String(Cow::Borrowed(inner)))
         }
         None => {
@@ -357,13 +357,22 @@ fn plain_scalar(raw: &str, encoding: Option<Encoding>) -> Option<Value<'_>> {
     }
 }
 
-/// Bytes a basic string holds as themselves: tab, printable ASCII but `"` and `\`, and
-/// every byte of a multi-byte character.
-const PLAIN: [bool; 256] = {
-    let mut t = [false; 256];
+/// Classes of bytes, as bits of [`BYTES`]: bytes a basic string holds as themselves (tab,
+/// and all but controls, DEL, `"` and `\`; a multi-byte character's bytes are all
+/// ≥ 0x80), and bytes of a bare key.
+const PLAIN: u8 = 1;
+const BARE: u8 = 2;
+const BYTES: [u8; 256] = {
+    let mut t = [0; 256];
     let mut b = 0;
     while b < 256 {
-        t[b] = b == 0x09 || (b >= 0x20 && b <= 0x7E && b != 0x22 && b != 0x5C) || b >= 0x80;
+        let c = b as u8;
+        if c == b'\t' || (c >= 0x20 && c != 0x7F && c != b'"' && c != b'\\') {
+            t[b] |= PLAIN;
+        }
+        if c.is_ascii_alphanumeric() || c == b'_' || c == b'-' {
+            t[b] |= BARE;
+        }
         b += 1;
     }
     t
@@ -784,5 +793,78 @@ impl<'de> de::MapAccess<'de> for MapDe<'de> {
 
     fn size_hint(&self) -> Option<usize> {
         Some(self.entries.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The decoder's reading of a scalar, for comparison with [`plain_scalar`].
+    fn decoded(raw: &str, encoding: Option<Encoding>) -> Option<String> {
+        let span = Span::new_unchecked(0, raw.len());
+        let mut out = Cow::Borrowed("");
+        let mut error: Option<ParseError> = None;
+        let kind = Raw::new_unchecked(raw, encoding, span).decode_scalar(&mut out, &mut error);
+        error.is_none().then(|| format!("{kind:?} {out}"))
+    }
+
+    fn plain(raw: &str, encoding: Option<Encoding>) -> Option<String> {
+        plain_scalar(raw, encoding).map(|v| match v {
+            Value::String(s) => format!("String {s}"),
+            Value::Integer(d, 10) => format!("Integer(Dec) {d}"),
+            Value::Float(f) => format!("Float {f}"),
+            other => format!("{other:?}"),
+        })
+    }
+
+    #[test]
+    fn plain_scalars_read_as_the_decoder_reads_them() {
+        for (raw, enc) in [
+            ("\"中文 text\t\"", Some(Encoding::BasicString)),
+            ("\"\"", Some(Encoding::BasicString)),
+            ("0", None),
+            ("-0", None),
+            ("508.20", None),
+            ("-12345678901234.567", None),
+            ("10", None),
+        ] {
+            assert!(plain(raw, enc).is_some(), "{raw}");
+            assert_eq!(plain(raw, enc), decoded(raw, enc), "{raw}");
+        }
+        for (raw, enc) in [
+            ("\"a\\nb\"", Some(Encoding::BasicString)),
+            ("\"bell \u{7}\"", Some(Encoding::BasicString)),
+            ("\"del \u{7f}\"", Some(Encoding::BasicString)),
+            ("01", None),
+            ("1.", None),
+            (".5", None),
+            ("1e3", None),
+            ("1_000", None),
+            ("+1", None),
+            ("--1", None),
+            ("-", None),
+            ("2024-01-02", None),
+        ] {
+            assert_eq!(plain(raw, enc), None, "{raw}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn plain_strings_agree_with_the_decoder(body in "[ -~\t\u{0}-\u{1f}\u{7f}中文é]{0,24}") {
+            let raw = format!("\"{body}\"");
+            if let Some(p) = plain(&raw, Some(Encoding::BasicString)) {
+                prop_assert_eq!(Some(p), decoded(&raw, Some(Encoding::BasicString)));
+            }
+        }
+
+        #[test]
+        fn plain_numbers_agree_with_the_decoder(raw in "[-+]?[0-9_]{0,6}(\\.[0-9_]{0,4})?([eE][0-9]{1,2})?") {
+            if let Some(p) = plain(&raw, None) {
+                prop_assert_eq!(Some(p), decoded(&raw, None));
+            }
+        }
     }
 }
