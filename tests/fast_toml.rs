@@ -7,8 +7,10 @@
 //!   value and as the model's type for its file name (the bundled content must all take
 //!   the fast path, or the path is not doing its job);
 //! - documents that exercise TOML's table rules, known to be valid or not;
-//! - random documents assembled from tricky fragments (`PROPTEST_CASES`, default 200 in
-//!   `cargo test`).
+//! - random documents assembled from tricky fragments, and the bundled records mutated
+//!   (lines deleted, repeated, swapped, fragments inserted, bytes replaced by TOML's
+//!   punctuation), read both as generic documents and as records (`PROPTEST_CASES`,
+//!   default 200 in `cargo test`).
 
 use gongkai::load::fast;
 use gongkai::model::{DepartmentInfo, Evaluation, SiteConfig, Targets};
@@ -204,6 +206,26 @@ fn table_rules_match_toml() {
     }
 }
 
+/// The bundled records: (path, text).
+fn bundled() -> &'static [(String, String)] {
+    static FILES: std::sync::OnceLock<Vec<(String, String)>> = std::sync::OnceLock::new();
+    FILES.get_or_init(|| {
+        walkdir::WalkDir::new(root().join("content"))
+            .sort_by_file_name()
+            .into_iter()
+            .map(|e| e.unwrap().into_path())
+            .filter(|p| {
+                p.file_name()
+                    .is_some_and(|n| n == "evaluation.toml" || n == "targets.toml")
+            })
+            .map(|p| {
+                let text = std::fs::read_to_string(&p).unwrap();
+                (p.strip_prefix(root()).unwrap().display().to_string(), text)
+            })
+            .collect()
+    })
+}
+
 /// Fragments whose combinations meet TOML's rules on tables, keys and values.
 const FRAGMENTS: &[&str] = &[
     "[a]",
@@ -248,6 +270,51 @@ proptest! {
         cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(200),
         ..ProptestConfig::default()
     })]
+
+    #[test]
+    fn mutated_records_read_the_same(
+        file in 0..bundled().len(),
+        edits in prop::collection::vec((0..5u8, any::<prop::sample::Index>(), any::<prop::sample::Index>()), 1..5),
+    ) {
+        let (name, text) = &bundled()[file];
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        for (op, a, b) in edits {
+            if lines.is_empty() {
+                break;
+            }
+            let i = a.index(lines.len());
+            match op {
+                0 => {
+                    lines.remove(i);
+                }
+                1 => {
+                    let l = lines[i].clone();
+                    lines.insert(i, l);
+                }
+                2 => {
+                    let j = b.index(lines.len());
+                    lines.swap(i, j);
+                }
+                3 => lines.insert(i, FRAGMENTS[b.index(FRAGMENTS.len())].to_string()),
+                _ => {
+                    let line = &mut lines[i];
+                    let at = b.index(line.len() + 1);
+                    if line.is_char_boundary(at) {
+                        let c = ["[", "]", "{", "}", "=", "\"", "'", ".", ",", "#", "\n", "\\"][at % 12];
+                        line.insert_str(at, c);
+                    }
+                }
+            }
+        }
+        let doc = lines.join("\n") + "\n";
+        let what = format!("{name} mutated:\n{doc}");
+        agrees(&doc, &what);
+        if name.ends_with("evaluation.toml") {
+            model_agrees::<Evaluation>(&doc, &what);
+        } else if name.ends_with("targets.toml") {
+            model_agrees::<Targets>(&doc, &what);
+        }
+    }
 
     #[test]
     fn random_documents_read_the_same(picks in prop::collection::vec(0..FRAGMENTS.len(), 0..24)) {
