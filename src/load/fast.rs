@@ -38,7 +38,8 @@ pub const MAX_KEYS: usize = 256;
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Option<T> {
     let root = parse(text)?;
     T::deserialize(ValueDe {
-        span: 0..text.len(),
+        // As `toml`: the document's own span is empty.
+        span: 0..0,
         value: Value::Table(root),
     })
     .ok()
@@ -665,7 +666,10 @@ impl<'de> de::Deserializer<'de> for ValueDe<'de> {
                     Err(NotHere)
                 }
             }
-            Value::Table(table) => {
+            Value::Table(mut table) => {
+                // In key order, as `toml`'s maps hand them over: a type whose value
+                // depends on the order (an alias given after its name) reads the same.
+                table.entries.sort_unstable_by(|x, y| x.0.cmp(&y.0));
                 let mut map = MapDe {
                     entries: table.entries.into_iter(),
                     value: None,
