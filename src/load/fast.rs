@@ -37,7 +37,7 @@ pub const MAX_KEYS: usize = 256;
 /// `T` read from `text`, or `None` when `text` should be read by `toml` instead.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Option<T> {
     let root = parse(text)?;
-    T::deserialize(ValueDe {
+    T::deserialize(Item {
         // As `toml`: the document's own span is empty.
         span: 0..0,
         value: Value::Table(root),
@@ -310,20 +310,12 @@ impl<'i> Builder<'i> {
         }
     }
 
-    /// A header read: the section's table starts empty, or continues a table only
-    /// implied so far.
-    fn start_table(&mut self, header: Header<'i>) -> Option<()> {
-        if !header.array {
-            let (last, prefix) = header.keys.split_last()?;
-            let parent = descend_header(&mut self.root, prefix)?;
-            // Defined twice, or `[a]` after `[a.b]` (valid TOML, read by `toml`).
-            if parent.position(&last.0).is_some() {
-                return None;
-            }
-        }
+    /// A header read: the section's table starts empty. A table defined twice, or `[a]`
+    /// after `[a.b]` (valid TOML, left to `toml`), is refused by [`Builder::place`] when
+    /// the section ends.
+    fn start_table(&mut self, header: Header<'i>) {
         self.current = Table::with_kind(Kind::Defined);
         self.header = Some(header);
-        Some(())
     }
 }
 
@@ -587,9 +579,7 @@ impl<'i> Builder<'i> {
                     span: start..span.end(),
                     array,
                 };
-                if self.start_table(header).is_none() {
-                    self.fail();
-                }
+                self.start_table(header);
             }
             _ => self.fail(),
         }
@@ -614,13 +604,8 @@ impl de::Error for NotHere {
     }
 }
 
-/// Deserializes one value of the tree as `toml::de::ValueDeserializer` does.
-struct ValueDe<'i> {
-    span: Range<usize>,
-    value: Value<'i>,
-}
-
-impl<'de> IntoDeserializer<'de, NotHere> for ValueDe<'de> {
+/// A value of the tree deserializes itself as `toml::de::ValueDeserializer` does.
+impl<'de> IntoDeserializer<'de, NotHere> for Item<'de> {
     type Deserializer = Self;
 
     fn into_deserializer(self) -> Self {
@@ -628,7 +613,7 @@ impl<'de> IntoDeserializer<'de, NotHere> for ValueDe<'de> {
     }
 }
 
-impl<'de> de::Deserializer<'de> for ValueDe<'de> {
+impl<'de> de::Deserializer<'de> for Item<'de> {
     type Error = NotHere;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, NotHere> {
@@ -752,12 +737,7 @@ impl<'de> de::SeqAccess<'de> for SeqDe<'de> {
         seed: T,
     ) -> Result<Option<T::Value>, NotHere> {
         match self.0.next() {
-            Some(item) => seed
-                .deserialize(ValueDe {
-                    span: item.span,
-                    value: item.value,
-                })
-                .map(Some),
+            Some(item) => seed.deserialize(item).map(Some),
             None => Ok(None),
         }
     }
@@ -790,10 +770,7 @@ impl<'de> de::MapAccess<'de> for MapDe<'de> {
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, NotHere> {
         let item = self.value.take().ok_or(NotHere)?;
-        seed.deserialize(ValueDe {
-            span: item.span,
-            value: item.value,
-        })
+        seed.deserialize(item)
     }
 
     fn size_hint(&self) -> Option<usize> {
