@@ -511,7 +511,8 @@ impl Splice<'_> {
     /// `figures.csv` (128 MB) changes from the edited record on. Not atomic: a reader
     /// may see the file half-written, and an interrupted rebuild leaves it so until the
     /// next build (`gongkai verify` tells, from the manifest). When the file is not the
-    /// one the output should have (its size differs), it is written whole, atomically.
+    /// one the output should have (its size differs), or has other names (hard links),
+    /// it is written whole, atomically.
     fn write(&self, out: &Path) -> Result<(), WriteError> {
         let path = out.join(&self.path);
         let in_place = || -> io::Result<bool> {
@@ -520,7 +521,16 @@ impl Splice<'_> {
                 Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
                 Err(e) => return Err(e),
             };
-            if self.keep > 0 && f.metadata()?.len() != self.old_size {
+            let meta = f.metadata()?;
+            if self.keep > 0 && meta.len() != self.old_size {
+                return Ok(false);
+            }
+            // A file with other names (a snapshot made with `cp -al` or `rsync
+            // --link-dest`, whose files a later `build` links to rather than writes
+            // again) is not written into: that would change the snapshot too. It gets a
+            // new file instead.
+            #[cfg(unix)]
+            if std::os::unix::fs::MetadataExt::nlink(&meta) > 1 {
                 return Ok(false);
             }
             io::Seek::seek(&mut f, io::SeekFrom::Start(self.keep))?;
@@ -657,6 +667,50 @@ mod tests {
         assert!(check_output_dir(Path::new("site"), &[Path::new("site/content")]).is_err());
         assert!(check_output_dir(Path::new("site/content"), &[Path::new("site/content")]).is_err());
         assert!(check_output_dir(Path::new("output"), &[Path::new("content")]).is_ok());
+    }
+
+    /// A splice writes into the file the output has, unless that file has other names:
+    /// a hard-linked snapshot of the output keeps its bytes.
+    #[test]
+    #[cfg(unix)]
+    fn splices_leave_hard_linked_snapshots_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        fs::create_dir_all(out.join("data")).unwrap();
+        let old = b"h\nrow 1\nrow 2\n";
+        let table = out.join("data/t.csv");
+        fs::write(&table, old).unwrap();
+        let splice = |rows: &'static [u8]| Splice {
+            path: "data/t.csv".into(),
+            old_size: old.len() as u64,
+            keep: 2,
+            keep_parts: 1,
+            parts: vec![b"h\n", rows],
+        };
+        // No other name: written in place (the same file).
+        let ino = |p: &Path| std::os::unix::fs::MetadataExt::ino(&fs::metadata(p).unwrap());
+        let before = ino(&table);
+        splice(b"row 1\nrow 3\n").write(&out).unwrap();
+        assert_eq!(fs::read(&table).unwrap(), b"h\nrow 1\nrow 3\n");
+        assert_eq!(ino(&table), before);
+        // A snapshot links to it: the output gets a new file, the snapshot keeps its bytes.
+        let snapshot = dir.path().join("snapshot.csv");
+        fs::hard_link(&table, &snapshot).unwrap();
+        let s = Splice {
+            old_size: fs::metadata(&table).unwrap().len(),
+            ..splice(b"row 4\n")
+        };
+        s.write(&out).unwrap();
+        assert_eq!(fs::read(&table).unwrap(), b"h\nrow 4\n");
+        assert_eq!(fs::read(&snapshot).unwrap(), b"h\nrow 1\nrow 3\n");
+        // The manifest, written over the old one in place, likewise.
+        let manifest = out.join(crate::manifest::FILE);
+        fs::write(&manifest, b"old manifest").unwrap();
+        let kept = dir.path().join("manifest-snapshot.json");
+        fs::hard_link(&manifest, &kept).unwrap();
+        update_in_place(&out, &[], &[], &[], Some(b"new")).unwrap();
+        assert_eq!(fs::read(&manifest).unwrap(), b"new");
+        assert_eq!(fs::read(&kept).unwrap(), b"old manifest");
     }
 
     #[test]

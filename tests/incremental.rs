@@ -188,3 +188,41 @@ fn a_rebuild_that_cannot_write_is_followed_by_a_full_build() {
     assert!(!ws.rebuild(&[rec.to_string()]).unwrap().full);
     assert_same_as_clean_build(&s.content, &s.out, &s.scratch);
 }
+
+/// Archivists keep snapshots of the output as hard links (`cp -al`, `rsync
+/// --link-dest`). A rebuild after an edit writes the package tables and the manifest
+/// from their first changed byte, in place: into a file that has other names it must
+/// not, or a snapshot taken while `watch` runs would change with the next edit.
+#[cfg(unix)]
+#[test]
+fn a_hard_linked_snapshot_of_the_output_keeps_its_bytes() {
+    let s = site(&root().join("content"));
+    let (mut ws, _) = Workspace::open(&opts(&s.content, &s.out)).unwrap();
+    let snapshot = s.scratch.with_file_name("snapshot");
+    for e in walkdir::WalkDir::new(&s.out) {
+        let e = e.unwrap();
+        let to = snapshot.join(e.path().strip_prefix(&s.out).unwrap());
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&to).unwrap();
+        } else {
+            std::fs::hard_link(e.path(), &to).unwrap();
+        }
+    }
+    let before = tree(&snapshot);
+    let links =
+        |p: &str| std::os::unix::fs::MetadataExt::nlink(&std::fs::metadata(s.out.join(p)).unwrap());
+    let rec = "xiangxi-xfj/2023/evaluation.toml";
+    edit(&s.content.join(rec), "\"29.46%\"", "\"-22.17%\"");
+    let r = ws.rebuild(&[rec.to_string()]).unwrap();
+    assert!(!r.full);
+    // The table rewritten from the edited record on, and the manifest, are new files.
+    assert!(
+        r.written.contains(&"data/figures.csv".to_string()),
+        "{:?}",
+        r.written
+    );
+    assert_eq!(links("data/figures.csv"), 1);
+    assert_eq!(links("manifest.json"), 1);
+    assert!(before == tree(&snapshot), "the snapshot changed");
+    assert_same_as_clean_build(&s.content, &s.out, &s.scratch);
+}
