@@ -525,10 +525,9 @@ impl Splice<'_> {
             if self.keep > 0 && meta.len() != self.old_size {
                 return Ok(false);
             }
-            // A file with other names (a snapshot made with `cp -al` or `rsync
-            // --link-dest`, whose files a later `build` links to rather than writes
-            // again) is not written into: that would change the snapshot too. It gets a
-            // new file instead.
+            // A file with other names (a snapshot of the output made with `cp -al`
+            // while `watch` runs) is not written into: that would change the snapshot
+            // too. It gets a new file instead.
             #[cfg(unix)]
             if std::os::unix::fs::MetadataExt::nlink(&meta) > 1 {
                 return Ok(false);

@@ -189,10 +189,10 @@ fn a_rebuild_that_cannot_write_is_followed_by_a_full_build() {
     assert_same_as_clean_build(&s.content, &s.out, &s.scratch);
 }
 
-/// Archivists keep snapshots of the output as hard links (`cp -al`, `rsync
-/// --link-dest`). A rebuild after an edit writes the package tables and the manifest
-/// from their first changed byte, in place: into a file that has other names it must
-/// not, or a snapshot taken while `watch` runs would change with the next edit.
+/// A snapshot of the output can be taken as hard links (`cp -al`). A rebuild after an
+/// edit writes the package tables and the manifest from their first changed byte, in
+/// place: into a file that has other names it must not, or a snapshot taken while
+/// `watch` runs would change with the next edit.
 #[cfg(unix)]
 #[test]
 fn a_hard_linked_snapshot_of_the_output_keeps_its_bytes() {
