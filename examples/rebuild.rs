@@ -55,6 +55,7 @@ fn main() {
         report.records,
         report.files
     );
+    print_stages(&report.timings);
     let record = args.get(2).cloned().unwrap_or_else(|| {
         let files: Vec<String> = walkdir::WalkDir::new(content)
             .sort_by_file_name()
@@ -94,9 +95,7 @@ fn main() {
             r.pages,
             r.written.len()
         );
-        for (name, d) in &r.timings.stages {
-            println!("  {name:<8} {:>8.1} ms", d.as_secs_f64() * 1000.0);
-        }
+        print_stages(&r.timings);
         // After the last edit: a clean build in between would change what the timed
         // rebuilds after it find in memory.
         if compare && round == 2 * rounds - 2 {
@@ -124,6 +123,12 @@ fn main() {
                 std::process::exit(1);
             }
         }
+    }
+}
+
+fn print_stages(t: &gongkai::Timings) {
+    for (name, d) in &t.stages {
+        println!("  {name:<8} {:>8.1} ms", d.as_secs_f64() * 1000.0);
     }
 }
 

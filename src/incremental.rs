@@ -191,7 +191,10 @@ pub(crate) fn full_build(
     });
     let staging = write::Staging::create(&opts.output).map_err(BuildError::Write)?;
     let sink = |path: &str, bytes: &[u8]| staging.put(path, bytes).map_err(|e| e.0);
-    let mut kept: BTreeMap<String, Vec<Vec<u8>>> = BTreeMap::new();
+    // A kept build keeps every record's rows, in page order, and each table's SHA-256
+    // state before them, for rebuilds to hash again only from an edited record on.
+    let mut kept: Vec<(String, Vec<Vec<u8>>)> = Vec::new();
+    let mut marks: Vec<Vec<package::Mark>> = vec![Vec::new(); site::data::TABLES.len()];
     timings
         .time("render+write", || {
             // The package tables are streamed to disk as the pages come, in page order
@@ -206,15 +209,27 @@ pub(crate) fn full_build(
                 })
                 .collect::<Result<Vec<_>, write::WriteError>>()
                 .map_err(|e| RenderError::Output(e.0))?;
+            let mark = |tables: &[write::Appender], marks: &mut Vec<Vec<package::Mark>>| {
+                for (m, a) in marks.iter_mut().zip(tables) {
+                    let (hash, offset) = a.state();
+                    m.push(package::Mark::new(hash, offset));
+                }
+            };
             render::render_pages(&site, &tera, |_| true, &sink, &mut |i, rows| {
+                if keep {
+                    mark(&tables, &mut marks);
+                }
                 for (a, r) in tables.iter_mut().zip(&rows) {
                     a.write(r).map_err(|e| e.0)?;
                 }
                 if keep {
-                    kept.insert(site.pages[i].path().to_string(), rows);
+                    kept.push((site.pages[i].path().to_string(), rows));
                 }
                 Ok(())
             })?;
+            if keep {
+                mark(&tables, &mut marks);
+            }
             let files = tables
                 .into_iter()
                 .enumerate()
@@ -227,11 +242,8 @@ pub(crate) fn full_build(
         })
         .map_err(render_err)?;
     let pages = site.pages.len();
-    let package = keep.then(|| {
-        timings.time("package index", || {
-            package::Package::new(site.pages.iter().map(|p| p.path()), kept)
-        })
-    });
+    let package =
+        keep.then(|| timings.time("package index", || package::Package::written(kept, marks)));
     drop(site);
     let content_sha256 = manifest::digest_of(&hashes);
     let manifest = timings

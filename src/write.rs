@@ -210,6 +210,11 @@ pub struct Appender {
 }
 
 impl Appender {
+    /// The SHA-256 state and length of what was appended so far.
+    pub fn state(&self) -> (sha2::Sha256, u64) {
+        (self.hash.clone(), self.size)
+    }
+
     /// Appends `bytes`.
     pub fn write(&mut self, bytes: &[u8]) -> Result<(), WriteError> {
         sha2::Digest::update(&mut self.hash, bytes);

@@ -13,9 +13,16 @@ use std::collections::BTreeMap;
 
 /// A table's CSV up to a record: its SHA-256 state and length.
 #[derive(Clone)]
-struct Mark {
+pub(super) struct Mark {
     hash: Sha256,
     offset: u64,
+}
+
+impl Mark {
+    /// The mark of a table written so far with `hash` state and `offset` bytes.
+    pub fn new(hash: Sha256, offset: u64) -> Mark {
+        Mark { hash, offset }
+    }
 }
 
 /// See the module documentation.
@@ -41,28 +48,47 @@ pub(super) struct Table {
 
 impl Package {
     /// The package of `rows` (record page path → rows), in the order of `pages`.
+    #[cfg(test)]
     pub fn new<'p>(
         pages: impl Iterator<Item = &'p str>,
         mut rows: BTreeMap<String, Vec<Vec<u8>>>,
     ) -> Package {
-        let mut position = BTreeMap::new();
         let mut ordered = Vec::with_capacity(rows.len());
         for path in pages {
-            if let Some((path, r)) = rows.remove_entry(path) {
-                position.insert(path, ordered.len());
+            if let Some(r) = rows.remove_entry(path) {
                 ordered.push(r);
             }
         }
-        let headers: Vec<Vec<u8>> = (0..TABLES.len()).map(package_header).collect();
-        let mut p = Package {
-            marks: vec![Vec::new(); TABLES.len()],
-            dirty: vec![Some(0); TABLES.len()],
-            headers,
-            position,
-            rows: ordered,
-        };
+        let mut p = Package::assemble(ordered, vec![Vec::new(); TABLES.len()]);
         p.update();
         p
+    }
+
+    /// The package of `rows` (record page path and rows, in page order) as a build
+    /// wrote it: `marks[t]` holds table `t`'s mark before each record's rows, then its
+    /// mark at the end, taken from the hash the build computed while it wrote the table.
+    /// Nothing is hashed again.
+    pub fn written(rows: Vec<(String, Vec<Vec<u8>>)>, marks: Vec<Vec<Mark>>) -> Package {
+        debug_assert!(marks.iter().all(|m| m.len() == rows.len() + 1));
+        Package::assemble(rows, marks)
+    }
+
+    fn assemble(rows: Vec<(String, Vec<Vec<u8>>)>, marks: Vec<Vec<Mark>>) -> Package {
+        let complete = marks.iter().all(|m| m.len() == rows.len() + 1);
+        let mut position = BTreeMap::new();
+        let mut ordered = Vec::with_capacity(rows.len());
+        for (path, r) in rows {
+            position.insert(path, ordered.len());
+            ordered.push(r);
+        }
+        Package {
+            marks,
+            // Marks that do not cover every record are computed by the next update.
+            dirty: vec![(!complete).then_some(0); TABLES.len()],
+            headers: (0..TABLES.len()).map(package_header).collect(),
+            position,
+            rows: ordered,
+        }
     }
 
     /// Replaces the rows of the record page at `path`. Returns false when the package
@@ -81,7 +107,9 @@ impl Package {
     }
 
     /// Hashes the changed tables again from their first changed record; returns their
-    /// sizes and hashes, and clears the changes.
+    /// sizes and hashes, and clears the changes (rebuilds call
+    /// [`Package::update_writing`], which also writes them).
+    #[cfg(test)]
     pub fn update(&mut self) -> Vec<Table> {
         let dirty = std::mem::replace(&mut self.dirty, vec![None; TABLES.len()]);
         hash(&mut self.marks, &self.rows, &self.headers, &dirty)
@@ -191,6 +219,55 @@ mod tests {
         let paths: Vec<String> = (0..rows.len()).map(|r| format!("p{r:03}")).collect();
         let map = paths.iter().cloned().zip(rows.iter().cloned()).collect();
         Package::new(paths.iter().map(String::as_str), map)
+    }
+
+    /// A package as a build hands it over (the marks taken while the tables were
+    /// written) is the package hashed from scratch, and updates alike after an edit.
+    #[test]
+    fn a_written_package_is_not_hashed_again_and_equals_a_hashed_one() {
+        let before = rows(3, 7);
+        let mut hashed = package(&before);
+        let mut tables: Vec<(Sha256, u64)> = (0..TABLES.len())
+            .map(|t| {
+                let header = package_header(t);
+                (Sha256::new_with_prefix(&header), header.len() as u64)
+            })
+            .collect();
+        let mut marks = vec![Vec::new(); TABLES.len()];
+        for r in &before {
+            for (t, (hash, size)) in tables.iter_mut().enumerate() {
+                marks[t].push(Mark::new(hash.clone(), *size));
+                hash.update(&r[t]);
+                *size += r[t].len() as u64;
+            }
+        }
+        for (t, (hash, size)) in tables.into_iter().enumerate() {
+            marks[t].push(Mark::new(hash, size));
+        }
+        let named = before
+            .iter()
+            .enumerate()
+            .map(|(r, rows)| (format!("p{r:03}"), rows.clone()))
+            .collect();
+        let mut written = Package::written(named, marks);
+        assert!(written.update().is_empty(), "nothing to hash");
+        for t in 0..TABLES.len() {
+            let (a, b) = (&hashed.marks[t], &written.marks[t]);
+            assert_eq!(a.len(), b.len());
+            for (x, y) in a.iter().zip(b) {
+                assert_eq!(x.offset, y.offset);
+                assert_eq!(x.hash.clone().finalize(), y.hash.clone().finalize());
+            }
+        }
+        let edited = rows(4, 7)[2].clone();
+        assert!(hashed.replace("p002", edited.clone()));
+        assert!(written.replace("p002", edited));
+        let (a, b) = (hashed.update(), written.update());
+        assert!(!a.is_empty());
+        assert_eq!(a.len(), b.len());
+        for (x, y) in a.iter().zip(&b) {
+            assert_eq!((x.table, x.size, &x.sha256), (y.table, y.size, &y.sha256));
+        }
     }
 
     fn csv(rows: &[Vec<Vec<u8>>], t: usize) -> Vec<u8> {
