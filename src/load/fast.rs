@@ -319,17 +319,42 @@ impl<'i> Builder<'i> {
     }
 }
 
-/// The two most common scalars, read without the general decoder: a basic string with
-/// no escapes and no control characters (as `toml_parser` would borrow it), and a
-/// decimal number `-?(0|[1-9][0-9]*)(\.[0-9]+)?`. Anything else is `None`.
+/// The common scalars, read without the general decoder: a string of any of the four
+/// kinds that holds no escape, no carriage return and no control character (which
+/// `toml_parser` would borrow as it stands, after the delimiters and a multi-line
+/// string's first newline), and a decimal number `-?(0|[1-9][0-9]*)(\.[0-9]+)?`.
+/// Anything else is `None`. On long narrative text the general decoder goes byte by
+/// byte through a parser combinator: a twentieth of `check`.
 fn plain_scalar(raw: &str, encoding: Option<Encoding>) -> Option<Value<'_>> {
+    // The text between the delimiters if every byte is of class `ok`.
+    let plain =
+        |inner: &'_ str, ok: u8| -> bool { inner.bytes().all(|b| BYTES[usize::from(b)] & ok != 0) };
     match encoding {
         Some(Encoding::BasicString) => {
             let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
-            inner
-                .bytes()
-                .all(|b| BYTES[usize::from(b)] & PLAIN != 0)
-                .then_some(Value::String(Cow::Borrowed(inner)))
+            plain(inner, PLAIN).then_some(Value::String(Cow::Borrowed(inner)))
+        }
+        Some(Encoding::LiteralString) => {
+            let inner = raw.strip_prefix('\'')?.strip_suffix('\'')?;
+            plain(inner, LITERAL).then_some(Value::String(Cow::Borrowed(inner)))
+        }
+        // As the decoder: the opening delimiter, then the newline right after it, then
+        // the closing delimiter (quotes just before it belong to the text).
+        Some(Encoding::MlBasicString) => {
+            let rest = raw.strip_prefix("\"\"\"")?;
+            let inner = rest
+                .strip_prefix('\n')
+                .unwrap_or(rest)
+                .strip_suffix("\"\"\"")?;
+            plain(inner, ML_PLAIN).then_some(Value::String(Cow::Borrowed(inner)))
+        }
+        Some(Encoding::MlLiteralString) => {
+            let rest = raw.strip_prefix("'''")?;
+            let inner = rest
+                .strip_prefix('\n')
+                .unwrap_or(rest)
+                .strip_suffix("'''")?;
+            plain(inner, ML_LITERAL).then_some(Value::String(Cow::Borrowed(inner)))
         }
         None => {
             let digits = raw.strip_prefix('-').unwrap_or(raw);
@@ -347,22 +372,39 @@ fn plain_scalar(raw: &str, encoding: Option<Encoding>) -> Option<Value<'_>> {
                 Some(_) => None,
             }
         }
-        _ => None,
     }
 }
 
 /// Classes of bytes, as bits of [`BYTES`]: bytes a basic string holds as themselves (tab,
 /// and all but controls, DEL, `"` and `\`; a multi-byte character's bytes are all
-/// ≥ 0x80), and bytes of a bare key.
+/// ≥ 0x80); bytes of a bare key; bytes a literal string holds (tab, and all but controls,
+/// DEL and `'`); and what the multi-line kinds add: a line feed, and their own quote
+/// (the lexer ends the string at the third in a row). A carriage return is in none.
 const PLAIN: u8 = 1;
 const BARE: u8 = 2;
+const LITERAL: u8 = 4;
+const ML_PLAIN: u8 = 8;
+const ML_LITERAL: u8 = 16;
 const BYTES: [u8; 256] = {
     let mut t = [0; 256];
     let mut b = 0;
     while b < 256 {
         let c = b as u8;
-        if c == b'\t' || (c >= 0x20 && c != 0x7F && c != b'"' && c != b'\\') {
-            t[b] |= PLAIN;
+        let visible = c == b'\t' || (c >= 0x20 && c != 0x7F);
+        if visible && c != b'"' && c != b'\\' {
+            t[b] |= PLAIN | ML_PLAIN;
+        }
+        if visible && c != b'\'' {
+            t[b] |= LITERAL | ML_LITERAL;
+        }
+        if c == b'\n' {
+            t[b] |= ML_PLAIN | ML_LITERAL;
+        }
+        if c == b'"' {
+            t[b] |= ML_PLAIN;
+        }
+        if c == b'\'' {
+            t[b] |= ML_LITERAL;
         }
         if c.is_ascii_alphanumeric() || c == b'_' || c == b'-' {
             t[b] |= BARE;
@@ -806,6 +848,21 @@ mod tests {
         for (raw, enc) in [
             ("\"中文 text\t\"", Some(Encoding::BasicString)),
             ("\"\"", Some(Encoding::BasicString)),
+            ("'C:\\a \"b\" 中文\t'", Some(Encoding::LiteralString)),
+            ("''", Some(Encoding::LiteralString)),
+            (
+                "\"\"\"\n第一行\n\"引\"\"号\"\t\n\"\"\"",
+                Some(Encoding::MlBasicString),
+            ),
+            ("\"\"\"\n\n\"\"\"", Some(Encoding::MlBasicString)),
+            ("\"\"\"a\"\"\"\"\"", Some(Encoding::MlBasicString)),
+            ("\"\"\"\"\"\"", Some(Encoding::MlBasicString)),
+            (
+                "'''\nC:\\a\n'引'号''\"\n'''",
+                Some(Encoding::MlLiteralString),
+            ),
+            ("'''a'''''", Some(Encoding::MlLiteralString)),
+            ("''''''", Some(Encoding::MlLiteralString)),
             ("0", None),
             ("-0", None),
             ("508.20", None),
@@ -819,6 +876,14 @@ mod tests {
             ("\"a\\nb\"", Some(Encoding::BasicString)),
             ("\"bell \u{7}\"", Some(Encoding::BasicString)),
             ("\"del \u{7f}\"", Some(Encoding::BasicString)),
+            ("'bell \u{7}'", Some(Encoding::LiteralString)),
+            ("'it's'", Some(Encoding::LiteralString)),
+            ("\"\"\"a\\\nb\"\"\"", Some(Encoding::MlBasicString)),
+            ("\"\"\"a\\tb\"\"\"", Some(Encoding::MlBasicString)),
+            ("\"\"\"\r\na\"\"\"", Some(Encoding::MlBasicString)),
+            ("\"\"\"a\r\nb\"\"\"", Some(Encoding::MlBasicString)),
+            ("'''\r\na'''", Some(Encoding::MlLiteralString)),
+            ("'''a\u{7f}'''", Some(Encoding::MlLiteralString)),
             ("01", None),
             ("1.", None),
             (".5", None),
@@ -839,6 +904,23 @@ mod tests {
             let raw = format!("\"{body}\"");
             if let Some(p) = plain(&raw, Some(Encoding::BasicString)) {
                 prop_assert_eq!(Some(p), decoded(&raw, Some(Encoding::BasicString)));
+            }
+        }
+
+        #[test]
+        fn plain_literal_and_multi_line_strings_agree_with_the_decoder(
+            body in "[ -~\t\n\r\u{0}-\u{1f}\u{7f}中文é'\"\\\\]{0,24}",
+            lead in proptest::option::of("\r?\n"),
+        ) {
+            let lead = lead.unwrap_or_default();
+            for (raw, enc) in [
+                (format!("'{body}'"), Encoding::LiteralString),
+                (format!("\"\"\"{lead}{body}\"\"\""), Encoding::MlBasicString),
+                (format!("'''{lead}{body}'''"), Encoding::MlLiteralString),
+            ] {
+                if let Some(p) = plain(&raw, Some(enc)) {
+                    prop_assert_eq!(Some(p), decoded(&raw, Some(enc)), "{:?}", raw);
+                }
             }
         }
 
