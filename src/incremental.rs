@@ -357,105 +357,139 @@ impl Workspace {
         });
         timings.time("check", || self.recheck(&affected));
 
-        let content = &self.content;
-        let departments: BTreeSet<usize> = affected.iter().map(|&(d, _)| d).collect();
-        let site = timings.time("site", || {
-            site::build_kept(
-                content,
-                &self.computed,
-                &self.findings,
-                &mut self.site_parts,
-                Some(&departments),
-            )
-        });
-        let mut wanted: BTreeSet<String> = ["index.html", "checks/index.html", "data/index.html"]
-            .map(String::from)
-            .into();
-        let mut record_dirs = Vec::new();
-        for &(d, r) in &affected {
-            let dept = &content.departments[d];
-            let rec = &dept.records[r];
-            let path = site::record_path(&dept.slug, rec.year, rec.kind);
-            record_dirs.push(path.trim_end_matches("index.html").to_string());
-            wanted.insert(path);
-            wanted.insert(format!("{}/index.html", dept.slug));
-            wanted.insert(site::checks_path(&dept.slug));
-            wanted.insert(format!("years/{}/index.html", rec.year));
-        }
-        let out = Mutex::new(Vec::new());
-        let sink = |path: &str, bytes: &[u8]| {
-            out.lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push((path.to_string(), bytes.to_vec()));
-            Ok(())
-        };
-        let selected: Vec<usize> = (0..site.pages.len())
-            .filter(|&i| wanted.contains(site.pages[i].path()))
-            .collect();
-        let package = &mut self.package;
-        timings
-            .time("render", || {
-                render::render_pages(
-                    &site,
-                    &self.tera,
-                    |i| selected.binary_search(&i).is_ok(),
-                    &sink,
-                    &mut |i, rows| {
-                        package.replace(site.pages[i].path(), rows);
-                        Ok(())
-                    },
-                )
-            })
-            .map_err(render_err)?;
-        // Only files whose bytes changed are written; a record's data file that is no
-        // longer produced is removed. So is a department's 核对情况 page once it has no
-        // findings. Only the edited records' folders and checks/ are looked at, not the
-        // whole listing.
-        let pages = std::mem::take(&mut *out.lock().unwrap_or_else(|p| p.into_inner()));
-        let names: BTreeSet<&str> = pages.iter().map(|(p, _)| p.as_str()).collect();
-        let mut removed: Vec<String> = Vec::new();
-        for dir in &record_dirs {
-            removed.extend(
-                self.files
-                    .paths_under(dir)
-                    .filter(|f| {
-                        let rest = &f[dir.len()..];
-                        !rest.contains('/') && rest != "index.html" && !f.ends_with(".pdf")
-                    })
-                    .filter(|f| !names.contains(f.as_str()))
-                    .cloned(),
-            );
-        }
-        removed.extend(
-            self.files
-                .paths_under("checks/")
-                .filter(|f| wanted.contains(f.as_str()) && !names.contains(f.as_str()))
-                .cloned(),
-        );
-        removed.sort();
-        removed.dedup();
-        drop(names);
-        let mut written = self.files.changed(pages);
-        // The package tables in which an edited record's rows changed are hashed again
-        // from that record on and written again from there (a province's figures.csv is
-        // over 100 MB), the hashing beside the writing, which goes on with the pages.
-        let output = &self.opts.output;
-        let files = &self.files;
+        // The edited records' package rows come first: the changed tables are hashed
+        // again from them while the site and the pages are built and written (hashing a
+        // province's figures.csv from its first record is most of a rebuild's time).
         let table_path = |t: usize| format!("data/{}.csv", site::data::TABLES[t].name);
-        let (tables, wrote) = timings.time("package", || {
-            package.update_writing(
+        // (Kept in debug builds, to check them against the rows rendered with the pages.)
+        let mut early: BTreeMap<String, Vec<Vec<u8>>> = BTreeMap::new();
+        timings.time("rows", || {
+            for &(d, r) in &affected {
+                let rec = &self.content.departments[d].records[r];
+                let path = site::record_path(&self.content.departments[d].slug, rec.year, rec.kind);
+                let rows =
+                    render::package_rows(&self.content, &self.computed, &self.findings, d, r);
+                if cfg!(debug_assertions) {
+                    early.insert(path.clone(), rows.clone());
+                }
+                self.package.replace(&path, rows);
+            }
+        });
+        let old_sizes: Vec<u64> = (0..site::data::TABLES.len())
+            .map(|t| self.files.get(&table_path(t)).map_or(0, |e| e.size))
+            .collect();
+        let content = &self.content;
+        let (computed, findings, tera) = (&self.computed, &self.findings, &self.tera);
+        let (files, site_parts, output) =
+            (&mut self.files, &mut self.site_parts, &self.opts.output);
+        let mut stages = Timings::default();
+        let (tables, built) = timings.time("package+pages", || {
+            self.package.update_writing(
                 table_path,
-                |t| files.get(&table_path(t)).map_or(0, |e| e.size),
+                |t| old_sizes[t],
                 |splices| {
-                    let paths = written.iter().map(|(p, _)| p.clone());
-                    let paths = paths
+                    let departments: BTreeSet<usize> = affected.iter().map(|&(d, _)| d).collect();
+                    let site = stages.time("· site", || {
+                        site::build_kept(
+                            content,
+                            computed,
+                            findings,
+                            site_parts,
+                            Some(&departments),
+                        )
+                    });
+                    let mut wanted: BTreeSet<String> =
+                        ["index.html", "checks/index.html", "data/index.html"]
+                            .map(String::from)
+                            .into();
+                    let mut record_dirs = Vec::new();
+                    for &(d, r) in &affected {
+                        let dept = &content.departments[d];
+                        let rec = &dept.records[r];
+                        let path = site::record_path(&dept.slug, rec.year, rec.kind);
+                        record_dirs.push(path.trim_end_matches("index.html").to_string());
+                        wanted.insert(path);
+                        wanted.insert(format!("{}/index.html", dept.slug));
+                        wanted.insert(site::checks_path(&dept.slug));
+                        wanted.insert(format!("years/{}/index.html", rec.year));
+                    }
+                    let out = Mutex::new(Vec::new());
+                    let sink = |path: &str, bytes: &[u8]| {
+                        out.lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .push((path.to_string(), bytes.to_vec()));
+                        Ok(())
+                    };
+                    let selected: Vec<usize> = (0..site.pages.len())
+                        .filter(|&i| wanted.contains(site.pages[i].path()))
+                        .collect();
+                    // The pages' package rows are those taken above.
+                    stages
+                        .time("· render", || {
+                            render::render_pages(
+                                &site,
+                                tera,
+                                |i| selected.binary_search(&i).is_ok(),
+                                &sink,
+                                &mut |i, rows| {
+                                    let path = site.pages[i].path();
+                                    debug_assert!(
+                                        !cfg!(debug_assertions) || early.get(path) == Some(&rows),
+                                        "package rows of {path} differ from the page's"
+                                    );
+                                    Ok(())
+                                },
+                            )
+                        })
+                        .map_err(render_err)?;
+                    // Only files whose bytes changed are written; a record's data file that
+                    // is no longer produced is removed. So is a department's 核对情况 page
+                    // once it has no findings. Only the edited records' folders and checks/
+                    // are looked at, not the whole listing.
+                    let pages = std::mem::take(&mut *out.lock().unwrap_or_else(|p| p.into_inner()));
+                    let names: BTreeSet<&str> = pages.iter().map(|(p, _)| p.as_str()).collect();
+                    let mut removed: Vec<String> = Vec::new();
+                    for dir in &record_dirs {
+                        removed.extend(
+                            files
+                                .paths_under(dir)
+                                .filter(|f| {
+                                    let rest = &f[dir.len()..];
+                                    !rest.contains('/')
+                                        && rest != "index.html"
+                                        && !f.ends_with(".pdf")
+                                })
+                                .filter(|f| !names.contains(f.as_str()))
+                                .cloned(),
+                        );
+                    }
+                    removed.extend(
+                        files
+                            .paths_under("checks/")
+                            .filter(|f| wanted.contains(f.as_str()) && !names.contains(f.as_str()))
+                            .cloned(),
+                    );
+                    removed.sort();
+                    removed.dedup();
+                    drop(names);
+                    let written = files.changed(pages);
+                    stages
+                        .time("· write", || {
+                            write::update_in_place(output, &written, splices, &[], None)
+                        })
+                        .map_err(BuildError::Write)?;
+                    let wrote: Vec<String> = written
+                        .into_iter()
+                        .map(|(p, _)| p)
                         .chain(splices.iter().map(|s| s.path.clone()))
                         .collect();
-                    write::update_in_place(output, &written, splices, &[], None).map(|()| paths)
+                    Ok::<_, BuildError>((site, selected.len(), wrote, removed))
                 },
             )
         });
-        let mut wrote: Vec<String> = wrote.map_err(BuildError::Write)?;
+        timings.stages.extend(stages.stages);
+        timings.peak_resident.extend(stages.peak_resident);
+        let (site, pages, mut wrote, removed) = built?;
         // Then what lists the tables' sizes and hashes: the data package and the manifest.
         let mut info = Vec::new();
         let mut updated = tables.iter().peekable();
@@ -470,6 +504,13 @@ impl Workspace {
                 info.push(render::data::PackageFile::listed(t, e));
             }
         }
+        let out = Mutex::new(Vec::new());
+        let sink = |path: &str, bytes: &[u8]| {
+            out.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push((path.to_string(), bytes.to_vec()));
+            Ok(())
+        };
         render::render_site_files(&site, &self.theme, &info, &sink).map_err(render_err)?;
         drop(site);
         for t in &tables {
@@ -479,8 +520,8 @@ impl Workspace {
                 sha256: t.sha256.clone(),
             });
         }
-        let site_files = std::mem::take(&mut *out.lock().unwrap_or_else(|p| p.into_inner()));
-        written = self.files.changed(site_files);
+        let site_files = out.into_inner().unwrap_or_else(|p| p.into_inner());
+        let written = self.files.changed(site_files);
         for f in &removed {
             self.files.remove(f);
         }
@@ -495,7 +536,7 @@ impl Workspace {
         self.stale = false;
         Ok(Rebuild {
             records: affected.len(),
-            pages: selected.len(),
+            pages,
             written: wrote,
             removed,
             full: false,

@@ -118,7 +118,9 @@ impl Package {
     /// As [`Package::update`], and meanwhile (on another thread) calls `write` with the
     /// changed tables' files as splices of the files the output has: table `t` at
     /// `path(t)`, `old_size(t)` bytes long before the update. A file's bytes do not
-    /// depend on its hash, so it is written while it is hashed.
+    /// depend on its hash, so it is written while it is hashed. Hashing a province's
+    /// `figures.csv` from its first record is most of a rebuild's time: `write` does the
+    /// rest of the rebuild meanwhile (the site, the pages, writing them).
     pub fn update_writing<R: Send>(
         &mut self,
         path: impl Fn(usize) -> String,

@@ -8,6 +8,9 @@ pub mod data;
 mod html;
 pub mod xml;
 
+use crate::check::Finding;
+use crate::compute::Computed;
+use crate::model::{Content, Department, Record, RecordKind};
 use crate::site::{Page, PageSpec, Site, View};
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 use rayon::prelude::*;
@@ -351,6 +354,48 @@ pub type RowSink<'a> = dyn FnMut(usize, Vec<Vec<u8>>) -> Result<(), String> + Se
 /// cores to stay busy, few enough that rows do not pile up in memory.
 const CHUNK: usize = 256;
 
+/// What a record's data files say of it.
+fn record_meta<'a>(
+    dept: &'a Department,
+    rec: &'a Record,
+    name: &'a str,
+    title: &'a str,
+    date: Option<&'a str>,
+) -> data::RecordMeta<'a> {
+    data::RecordMeta {
+        department: &dept.slug,
+        department_name: name,
+        year: rec.year,
+        record: match rec.kind {
+            RecordKind::Evaluation => "evaluation",
+            RecordKind::Targets => "targets",
+        },
+        title,
+        date,
+        source: &rec.source.path,
+    }
+}
+
+/// Record `r` of department `d`'s rows of the package tables, as [`render_pages`] hands
+/// them over with its page: for a rebuild, which hashes the tables while it renders.
+pub fn package_rows(
+    content: &Content,
+    computed: &Computed,
+    findings: &[Finding],
+    d: usize,
+    r: usize,
+) -> Vec<Vec<u8>> {
+    let dept = &content.departments[d];
+    let rec = &dept.records[r];
+    let tables = crate::site::record_data_of(content, computed, findings, d, r);
+    let (name, title) = (
+        crate::site::dept_name(dept),
+        crate::site::record_title(dept, rec),
+    );
+    // The package rows do not show the date (only `data.json` does).
+    data::record_csvs(&record_meta(dept, rec, &name, &title, None), &tables).1
+}
+
 /// Renders the pages `select`ed (by index into `site.pages`) in parallel, each record
 /// page with its data files, into `sink`; hands each record's package rows to `rows` in
 /// page order (the order of the package tables), a chunk of pages at a time.
@@ -395,21 +440,11 @@ where
                     let (dept, rec) = site.record_of(*d, *r);
                     let title = crate::site::record_title(dept, rec);
                     let name = crate::site::dept_name(dept);
-                    let meta = data::RecordMeta {
-                        department: &dept.slug,
-                        department_name: &name,
-                        year: rec.year,
-                        record: match rec.kind {
-                            crate::model::RecordKind::Evaluation => "evaluation",
-                            crate::model::RecordKind::Targets => "targets",
-                        },
-                        title: &title,
-                        date: match &page.view {
-                            View::Record(v) => v.meta_date.as_deref(),
-                            _ => None,
-                        },
-                        source: &rec.source.path,
+                    let date = match &page.view {
+                        View::Record(v) => v.meta_date.as_deref(),
+                        _ => None,
                     };
+                    let meta = record_meta(dept, rec, &name, &title, date);
                     let dir = path.strip_suffix("index.html").unwrap_or_default();
                     let rounding = match site.rounding(*d, *r) {
                         crate::model::Rounding::HalfUp => "half-up",

@@ -497,6 +497,40 @@ pub fn finding_anchor(f: &Finding, n: usize) -> String {
     }
 }
 
+/// Whether finding `f` on record `rec` is on data the record withholds (then it is shown
+/// nowhere: its stated and computed values would publish the data).
+fn withheld(rec: &Record, f: &Finding) -> bool {
+    !private::of(rec).is_empty() && private::finding_withheld(rec, f)
+}
+
+/// [`Site::record_data`] without a site: from `findings`, all the site's, only those of
+/// the record. For a rebuild, which needs an edited record's data before its site.
+pub fn record_data_of(
+    content: &Content,
+    computed: &Computed,
+    findings: &[Finding],
+    d: usize,
+    r: usize,
+) -> data::RecordData {
+    let rec = &content.departments[d].records[r];
+    let slug = content.departments[d].slug.as_str();
+    let mut shown: Vec<(usize, &Finding)> = Vec::new();
+    if content.site.findings == FindingsMode::Show {
+        for f in findings {
+            if f.department == slug && f.year == rec.year && f.kind == rec.kind && !withheld(rec, f)
+            {
+                shown.push((shown.len() + 1, f));
+            }
+        }
+    }
+    let figs = computed.record(d, r);
+    let rounding = figs
+        .scheme
+        .as_ref()
+        .map_or(Rounding::HalfUp, |s| s.rounding);
+    data::record(rec, figs, &shown, rounding)
+}
+
 /// Page path of a record.
 pub fn record_path(slug: &str, year: i32, kind: RecordKind) -> String {
     match kind {
@@ -670,11 +704,10 @@ fn build_reusing<'a>(
     let mut shown: Vec<&Finding> = Vec::with_capacity(findings.len());
     for f in findings {
         let at = record_of(f);
-        if let Some((d, r)) = at {
-            let rec = &content.departments[d].records[r];
-            if !private::of(rec).is_empty() && private::finding_withheld(rec, f) {
-                continue;
-            }
+        if let Some((d, r)) = at
+            && withheld(&content.departments[d].records[r], f)
+        {
+            continue;
         }
         shown.push(f);
         if let Some((d, r)) = at.filter(|_| in_scope(f.year)) {
