@@ -20,7 +20,7 @@ pub mod table;
 pub mod trends;
 
 use crate::check::{Finding, Severity};
-use crate::compute::{Calc, Computed, Kind};
+use crate::compute::{Calc, Computed, Kind, RecordFigures};
 use crate::model::{Content, Department, FindingsMode, Record, RecordBody, RecordKind, Rounding};
 use rayon::prelude::*;
 use rust_decimal::Decimal;
@@ -425,11 +425,7 @@ impl Site<'_> {
 
     /// Display rounding of record `r` of department `d`.
     pub fn rounding(&self, d: usize, r: usize) -> Rounding {
-        self.computed
-            .record(d, r)
-            .scheme
-            .as_ref()
-            .map_or(Rounding::HalfUp, |s| s.rounding)
+        rounding_of(self.computed.record(d, r))
     }
 
     /// The data tables of record `r` of department `d` (what its `data.json` and CSV
@@ -524,11 +520,14 @@ pub fn record_data_of(
         }
     }
     let figs = computed.record(d, r);
-    let rounding = figs
-        .scheme
+    data::record(rec, figs, &shown, rounding_of(figs))
+}
+
+/// Display rounding of a record: its scheme's.
+fn rounding_of(figs: &RecordFigures) -> Rounding {
+    figs.scheme
         .as_ref()
-        .map_or(Rounding::HalfUp, |s| s.rounding);
-    data::record(rec, figs, &shown, rounding)
+        .map_or(Rounding::HalfUp, |s| s.rounding)
 }
 
 /// Page path of a record.

@@ -1158,15 +1158,7 @@ fn indicator_table(
                 }
                 _ => String::new(),
             };
-            let mut c = Cell::text(text);
-            c.notes = ctx
-                .f
-                .notes(&path)
-                .into_iter()
-                .filter(|n| n.severity == "info")
-                .collect();
-            c.notes.clear();
-            cells.push(c);
+            cells.push(Cell::text(text));
         }
         for k in ["scoring_rule", "explanation", "deviation", "remark"] {
             let (zh, v) = match k {
