@@ -84,10 +84,7 @@ fn main() {
         let t = Instant::now();
         let r = ws
             .rebuild(std::slice::from_ref(&record))
-            .unwrap_or_else(|e| {
-                eprintln!("{e}");
-                std::process::exit(1)
-            });
+            .unwrap_or_else(|e| fail(&path, &original, e));
         println!(
             "rebuild ({label} {record}): {:.3} s — {} records, {} pages, {} files written",
             t.elapsed().as_secs_f64(),
@@ -105,10 +102,7 @@ fn main() {
                 output: clean.clone(),
                 ..opts.clone()
             };
-            gongkai::build(&o).unwrap_or_else(|e| {
-                eprintln!("{e}");
-                std::process::exit(1)
-            });
+            gongkai::build(&o).unwrap_or_else(|e| fail(&path, &original, e));
             let same = tree(&clean) == tree(std::path::Path::new(output));
             let _ = std::fs::remove_dir_all(&clean);
             println!(
@@ -120,15 +114,26 @@ fn main() {
                 }
             );
             if !same {
-                std::process::exit(1);
+                fail(
+                    &path,
+                    &original,
+                    "the rebuilt tree is not the clean build's",
+                );
             }
         }
     }
 }
 
+/// Puts the record back as it was (the content is reused by later runs), then exits 1.
+fn fail(path: &std::path::Path, original: &str, why: impl std::fmt::Display) -> ! {
+    let _ = std::fs::write(path, original);
+    eprintln!("{why}");
+    std::process::exit(1)
+}
+
 fn print_stages(t: &gongkai::Timings) {
     for (name, d) in &t.stages {
-        println!("  {name:<8} {:>8.1} ms", d.as_secs_f64() * 1000.0);
+        println!("  {name:<14} {:>8.1} ms", d.as_secs_f64() * 1000.0);
     }
 }
 

@@ -18,6 +18,7 @@ use crate::manifest::{self, ManifestEntry};
 use crate::model::Content;
 use crate::render::{self, RenderError, Theme};
 use crate::{BuildError, BuildOptions, BuildReport, Timings, compute, load, site, write};
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
@@ -364,11 +365,19 @@ impl Workspace {
         // (Kept in debug builds, to check them against the rows rendered with the pages.)
         let mut early: BTreeMap<String, Vec<Vec<u8>>> = BTreeMap::new();
         timings.time("rows", || {
-            for &(d, r) in &affected {
-                let rec = &self.content.departments[d].records[r];
-                let path = site::record_path(&self.content.departments[d].slug, rec.year, rec.kind);
-                let rows =
-                    render::package_rows(&self.content, &self.computed, &self.findings, d, r);
+            let (content, computed, findings) = (&self.content, &self.computed, &self.findings);
+            let made: Vec<(String, Vec<Vec<u8>>)> = affected
+                .par_iter()
+                .map(|&(d, r)| {
+                    let rec = &content.departments[d].records[r];
+                    let path = site::record_path(&content.departments[d].slug, rec.year, rec.kind);
+                    (
+                        path,
+                        render::package_rows(content, computed, findings, d, r),
+                    )
+                })
+                .collect();
+            for (path, rows) in made {
                 if cfg!(debug_assertions) {
                     early.insert(path.clone(), rows.clone());
                 }
@@ -433,8 +442,9 @@ impl Workspace {
                                 &sink,
                                 &mut |i, rows| {
                                     let path = site.pages[i].path();
-                                    debug_assert!(
-                                        !cfg!(debug_assertions) || early.get(path) == Some(&rows),
+                                    debug_assert_eq!(
+                                        early.get(path),
+                                        Some(&rows),
                                         "package rows of {path} differ from the page's"
                                     );
                                     Ok(())

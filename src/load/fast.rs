@@ -326,7 +326,7 @@ impl<'i> Builder<'i> {
 /// Anything else is `None`. On long narrative text the general decoder goes byte by
 /// byte through a parser combinator: 2–3% of `check`.
 fn plain_scalar(raw: &str, encoding: Option<Encoding>) -> Option<Value<'_>> {
-    // The text between the delimiters if every byte is of class `ok`.
+    // Whether every byte of the text between the delimiters is of class `ok`.
     let plain =
         |inner: &'_ str, ok: u8| -> bool { inner.bytes().all(|b| BYTES[usize::from(b)] & ok != 0) };
     match encoding {

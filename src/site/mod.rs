@@ -746,10 +746,7 @@ fn build_reusing<'a>(
             let path = record_path(&dept.slug, rec.year, rec.kind);
             let title = record_title(dept, rec);
             let rec_findings = &by_record[d][r];
-            let rounding = figs
-                .scheme
-                .as_ref()
-                .map_or(Rounding::HalfUp, |s| s.rounding);
+            let rounding = rounding_of(figs);
             let summary = summary(dept, rec, figs, rec_findings, &dept_path, &path, rounding);
             if let RecordBody::Evaluation(e) = &rec.body {
                 let num = |p: &str| figs.get(p).and_then(|f| f.value.num());
