@@ -138,6 +138,25 @@ pub struct Rebuild {
     pub timings: Timings,
 }
 
+/// A render sink that keeps the files in memory: a rebuild writes only those whose bytes
+/// changed.
+#[derive(Default)]
+struct Collected(Mutex<Vec<(String, Vec<u8>)>>);
+
+impl Collected {
+    fn put(&self, path: &str, bytes: &[u8]) -> Result<(), String> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((path.to_string(), bytes.to_vec()));
+        Ok(())
+    }
+
+    fn into_files(self) -> Vec<(String, Vec<u8>)> {
+        self.0.into_inner().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
 fn render_err(e: RenderError) -> BuildError {
     match e {
         RenderError::Template(t) => BuildError::Theme(t),
@@ -422,13 +441,8 @@ impl Workspace {
                         wanted.insert(site::checks_path(&dept.slug));
                         wanted.insert(format!("years/{}/index.html", rec.year));
                     }
-                    let out = Mutex::new(Vec::new());
-                    let sink = |path: &str, bytes: &[u8]| {
-                        out.lock()
-                            .unwrap_or_else(|p| p.into_inner())
-                            .push((path.to_string(), bytes.to_vec()));
-                        Ok(())
-                    };
+                    let out = Collected::default();
+                    let sink = |path: &str, bytes: &[u8]| out.put(path, bytes);
                     let selected: Vec<usize> = (0..site.pages.len())
                         .filter(|&i| wanted.contains(site.pages[i].path()))
                         .collect();
@@ -456,7 +470,7 @@ impl Workspace {
                     // is no longer produced is removed. So is a department's 核对情况 page
                     // once it has no findings. Only the edited records' folders and checks/
                     // are looked at, not the whole listing.
-                    let pages = std::mem::take(&mut *out.lock().unwrap_or_else(|p| p.into_inner()));
+                    let pages = out.into_files();
                     let names: BTreeSet<&str> = pages.iter().map(|(p, _)| p.as_str()).collect();
                     let mut removed: Vec<String> = Vec::new();
                     for dir in &record_dirs {
@@ -514,14 +528,11 @@ impl Workspace {
                 info.push(render::data::PackageFile::listed(t, e));
             }
         }
-        let out = Mutex::new(Vec::new());
-        let sink = |path: &str, bytes: &[u8]| {
-            out.lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push((path.to_string(), bytes.to_vec()));
-            Ok(())
-        };
-        render::render_site_files(&site, &self.theme, &info, &sink).map_err(render_err)?;
+        let out = Collected::default();
+        render::render_site_files(&site, &self.theme, &info, &|path: &str, bytes: &[u8]| {
+            out.put(path, bytes)
+        })
+        .map_err(render_err)?;
         drop(site);
         for t in &tables {
             self.files.insert(ManifestEntry {
@@ -530,7 +541,7 @@ impl Workspace {
                 sha256: t.sha256.clone(),
             });
         }
-        let site_files = out.into_inner().unwrap_or_else(|p| p.into_inner());
+        let site_files = out.into_files();
         let written = self.files.changed(site_files);
         for f in &removed {
             self.files.remove(f);

@@ -326,36 +326,13 @@ impl<'i> Builder<'i> {
 /// Anything else is `None`. On long narrative text the general decoder goes byte by
 /// byte through a parser combinator: 2–3% of `check`.
 fn plain_scalar(raw: &str, encoding: Option<Encoding>) -> Option<Value<'_>> {
-    // Whether every byte of the text between the delimiters is of class `ok`.
-    let plain =
-        |inner: &'_ str, ok: u8| -> bool { inner.bytes().all(|b| BYTES[usize::from(b)] & ok != 0) };
     match encoding {
-        Some(Encoding::BasicString) => {
-            let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
-            plain(inner, PLAIN).then_some(Value::String(Cow::Borrowed(inner)))
-        }
+        Some(Encoding::BasicString) => plain_text(raw.strip_prefix('"')?.strip_suffix('"')?, PLAIN),
         Some(Encoding::LiteralString) => {
-            let inner = raw.strip_prefix('\'')?.strip_suffix('\'')?;
-            plain(inner, LITERAL).then_some(Value::String(Cow::Borrowed(inner)))
+            plain_text(raw.strip_prefix('\'')?.strip_suffix('\'')?, LITERAL)
         }
-        // As the decoder: the opening delimiter, then the newline right after it, then
-        // the closing delimiter (quotes just before it belong to the text).
-        Some(Encoding::MlBasicString) => {
-            let rest = raw.strip_prefix("\"\"\"")?;
-            let inner = rest
-                .strip_prefix('\n')
-                .unwrap_or(rest)
-                .strip_suffix("\"\"\"")?;
-            plain(inner, ML_PLAIN).then_some(Value::String(Cow::Borrowed(inner)))
-        }
-        Some(Encoding::MlLiteralString) => {
-            let rest = raw.strip_prefix("'''")?;
-            let inner = rest
-                .strip_prefix('\n')
-                .unwrap_or(rest)
-                .strip_suffix("'''")?;
-            plain(inner, ML_LITERAL).then_some(Value::String(Cow::Borrowed(inner)))
-        }
+        Some(Encoding::MlBasicString) => multi_line(raw, "\"\"\"", ML_PLAIN),
+        Some(Encoding::MlLiteralString) => multi_line(raw, "'''", ML_LITERAL),
         None => {
             let digits = raw.strip_prefix('-').unwrap_or(raw);
             let (int, frac) = match digits.split_once('.') {
@@ -373,6 +350,29 @@ fn plain_scalar(raw: &str, encoding: Option<Encoding>) -> Option<Value<'_>> {
             }
         }
     }
+}
+
+/// A multi-line string's text as the decoder takes it: after the opening delimiter and
+/// the newline right after it, before the closing delimiter (quotes just before it
+/// belong to the text); if every byte of it is of class `ok`.
+#[inline]
+fn multi_line<'i>(raw: &'i str, delimiter: &str, ok: u8) -> Option<Value<'i>> {
+    let rest = raw.strip_prefix(delimiter)?;
+    plain_text(
+        rest.strip_prefix('\n')
+            .unwrap_or(rest)
+            .strip_suffix(delimiter)?,
+        ok,
+    )
+}
+
+/// The text between a string's delimiters, borrowed, if every byte of it is of class `ok`.
+#[inline]
+fn plain_text(inner: &str, ok: u8) -> Option<Value<'_>> {
+    inner
+        .bytes()
+        .all(|b| BYTES[usize::from(b)] & ok != 0)
+        .then_some(Value::String(Cow::Borrowed(inner)))
 }
 
 /// Classes of bytes, as bits of [`BYTES`]: bytes a basic string holds as themselves (tab,
