@@ -44,6 +44,9 @@ pub struct Workspace {
     /// (a page that does not render, a file that cannot be written): the next rebuild
     /// is a full build.
     stale: bool,
+    /// Spares of the package tables and the manifest, through which rebuilds write
+    /// them atomically (see [`write::Spares`]).
+    spares: write::Spares,
 }
 
 /// The output's files with their manifest entries, each entry's line of `manifest.json`,
@@ -269,6 +272,17 @@ pub(crate) fn full_build(
     let manifest = timings
         .time("swap", || staging.commit(&content_sha256))
         .map_err(BuildError::Write)?;
+    // Rebuilds write the package tables and the manifest through spare copies.
+    let spares = keep.then(|| {
+        timings.time("spares", || {
+            let mut paths: Vec<String> = site::data::TABLES
+                .iter()
+                .map(|t| format!("data/{}.csv", t.name))
+                .collect();
+            paths.push(manifest::FILE.to_string());
+            write::Spares::prepare(&opts.output, &paths)
+        })
+    });
     let report = BuildReport {
         records: checked.content.record_count(),
         departments: checked.content.departments.len(),
@@ -296,6 +310,7 @@ pub(crate) fn full_build(
         package: package.unwrap_or_else(|| unreachable!("kept above")),
         site_parts,
         stale: false,
+        spares: spares.unwrap_or_else(|| unreachable!("kept above")),
     };
     Ok((Some(ws), report))
 }
@@ -408,8 +423,12 @@ impl Workspace {
             .collect();
         let content = &self.content;
         let (computed, findings, tera) = (&self.computed, &self.findings, &self.tera);
-        let (files, site_parts, output) =
-            (&mut self.files, &mut self.site_parts, &self.opts.output);
+        let (files, site_parts, output, spares) = (
+            &mut self.files,
+            &mut self.site_parts,
+            &self.opts.output,
+            &self.spares,
+        );
         let mut stages = Timings::default();
         let (tables, built) = timings.time("package+pages", || {
             self.package.update_writing(
@@ -499,7 +518,14 @@ impl Workspace {
                     let written = files.changed(pages);
                     stages
                         .time("· write", || {
-                            write::update_in_place(output, &written, splices, &[], None)
+                            write::update_in_place(
+                                output,
+                                &written,
+                                splices,
+                                &[],
+                                None,
+                                Some(spares),
+                            )
                         })
                         .map_err(BuildError::Write)?;
                     let wrote: Vec<String> = written
@@ -550,7 +576,14 @@ impl Workspace {
         let manifest = timings.time("manifest", || self.files.manifest(&digest));
         timings
             .time("write", || {
-                write::update_in_place(&self.opts.output, &written, &[], &removed, Some(manifest))
+                write::update_in_place(
+                    &self.opts.output,
+                    &written,
+                    &[],
+                    &removed,
+                    Some(manifest),
+                    Some(&self.spares),
+                )
             })
             .map_err(BuildError::Write)?;
         wrote.extend(written.into_iter().map(|(p, _)| p));
@@ -605,6 +638,8 @@ impl Workspace {
             clean: true,
             ..self.opts.clone()
         };
+        // The new build has its own spares.
+        self.spares.clear();
         let (ws, report) = Workspace::open(&opts)?;
         *self = ws;
         Ok(Rebuild {

@@ -233,9 +233,16 @@ fn watch(opts: BuildOptions, interval: u64) -> ExitCode {
         start.elapsed().as_secs_f64(),
         content.display()
     );
+    // Ctrl+C lets the rebuild under way finish, and the workspace removes its spares.
+    catch_stop();
     let mut seen = scan(&content);
     loop {
         std::thread::sleep(std::time::Duration::from_millis(interval));
+        if stopping() {
+            drop(ws);
+            println!("已停止监视 (stopped)");
+            return ExitCode::SUCCESS;
+        }
         let now = scan(&content);
         if now == seen {
             continue;
@@ -272,6 +279,37 @@ fn watch(opts: BuildOptions, interval: u64) -> ExitCode {
         seen = now;
     }
 }
+
+/// Set by Ctrl+C (SIGINT) or SIGTERM while `watch` runs.
+static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn stopping() -> bool {
+    STOP.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+/// The first Ctrl+C or SIGTERM asks `watch` to stop once the rebuild under way (if any) is
+/// done; a second one exits at once.
+#[cfg(unix)]
+extern "C" fn on_stop(_: libc::c_int) {
+    if STOP.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        // SAFETY: `_exit` is async-signal-safe.
+        unsafe { libc::_exit(130) };
+    }
+}
+
+#[cfg(unix)]
+fn catch_stop() {
+    let handler = on_stop as extern "C" fn(libc::c_int);
+    // SAFETY: the handler only touches an atomic and calls `_exit`, both
+    // async-signal-safe.
+    unsafe {
+        libc::signal(libc::SIGINT, handler as libc::sighandler_t);
+        libc::signal(libc::SIGTERM, handler as libc::sighandler_t);
+    }
+}
+
+#[cfg(not(unix))]
+fn catch_stop() {}
 
 fn verify(dir: PathBuf) -> ExitCode {
     match gongkai::manifest::verify(&dir) {

@@ -190,9 +190,10 @@ fn a_rebuild_that_cannot_write_is_followed_by_a_full_build() {
 }
 
 /// A snapshot of the output can be taken as hard links (`cp -al`). A rebuild after an
-/// edit writes the package tables and the manifest from their first changed byte, in
-/// place: into a file that has other names it must not, or a snapshot taken while
-/// `watch` runs would change with the next edit.
+/// edit writes the package tables and the manifest into spare files from their first
+/// changed byte and swaps them in; the output's old files become the spares for the
+/// next edit. Into a file that has other names it must not write, or a snapshot taken
+/// while `watch` runs would change with the next edits.
 #[cfg(unix)]
 #[test]
 fn a_hard_linked_snapshot_of_the_output_keeps_its_bytes() {
@@ -224,5 +225,99 @@ fn a_hard_linked_snapshot_of_the_output_keeps_its_bytes() {
     assert_eq!(links("data/figures.csv"), 1);
     assert_eq!(links("manifest.json"), 1);
     assert!(before == tree(&snapshot), "the snapshot changed");
+    assert_same_as_clean_build(&s.content, &s.out, &s.scratch);
+    // The snapshot's files are now the spares: the next edits leave them alone too.
+    for to in ["\"22.17%\"", "\"-22.17%\""] {
+        let from = if to.contains('-') {
+            "\"22.17%\""
+        } else {
+            "\"-22.17%\""
+        };
+        edit(&s.content.join(rec), from, to);
+        assert!(!ws.rebuild(&[rec.to_string()]).unwrap().full);
+        assert!(before == tree(&snapshot), "the snapshot changed");
+        assert_same_as_clean_build(&s.content, &s.out, &s.scratch);
+    }
+}
+
+/// Rebuilds keep their spare files beside the output, never in it, and remove them when
+/// the workspace ends (`watch` exits).
+#[test]
+fn spares_live_beside_the_output_while_watching() {
+    let s = site(&root().join("content"));
+    let parent = s.out.parent().unwrap().to_path_buf();
+    let names = || -> Vec<String> {
+        let mut n: Vec<String> = std::fs::read_dir(&parent)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .filter(|n| n != "clean")
+            .collect();
+        n.sort();
+        n
+    };
+    let (mut ws, _) = Workspace::open(&opts(&s.content, &s.out)).unwrap();
+    let rec = "xiangxi-xfj/2023/evaluation.toml";
+    for (from, to) in [("\"29.46%\"", "\"-22.17%\""), ("\"-22.17%\"", "\"29.46%\"")] {
+        edit(&s.content.join(rec), from, to);
+        assert!(!ws.rebuild(&[rec.to_string()]).unwrap().full);
+        let n = names();
+        assert!(
+            n.len() == 3 && n[0].starts_with(".out.spare-") && n[1] == "content" && n[2] == "out",
+            "{n:?}"
+        );
+        let spares = parent.join(&n[0]);
+        assert!(spares.join("manifest.json").is_file());
+        assert!(spares.join("data/figures.csv").is_file());
+        assert_same_as_clean_build(&s.content, &s.out, &s.scratch);
+    }
+    drop(ws);
+    assert_eq!(names(), ["content", "out"]);
+}
+
+/// `gongkai watch` end to end: it rebuilds an edit, and on Ctrl+C (SIGINT) it stops and
+/// removes its spares, leaving the rebuilt output as a clean build of the edited content.
+#[cfg(target_os = "linux")]
+#[test]
+fn watch_rebuilds_and_stops_on_ctrl_c() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let s = site(&root().join("content"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gongkai"))
+        .args(["watch", "--interval", "50", "--content"])
+        .arg(&s.content)
+        .arg("--output")
+        .arg(&s.out)
+        .arg("--theme")
+        .arg(root().join("themes/default"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut next = || lines.next().expect("watch ended early").unwrap();
+    assert!(next().starts_with("已生成"));
+    let parent = s.out.parent().unwrap();
+    let spare_folders = || {
+        std::fs::read_dir(parent)
+            .unwrap()
+            .filter(|e| {
+                let e = e.as_ref().unwrap();
+                e.file_name().to_string_lossy().starts_with(".out.spare-")
+            })
+            .count()
+    };
+    assert_eq!(spare_folders(), 1);
+    let rec = "xiangxi-xfj/2023/evaluation.toml";
+    edit(&s.content.join(rec), "\"29.46%\"", "\"-22.17%\"");
+    let line = next();
+    assert!(
+        line.starts_with("已更新") && line.contains("增量"),
+        "{line}"
+    );
+    // SAFETY: kill only sends a signal to the child.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    assert!(next().starts_with("已停止监视"));
+    assert!(child.wait().unwrap().success());
+    assert_eq!(spare_folders(), 0);
     assert_same_as_clean_build(&s.content, &s.out, &s.scratch);
 }

@@ -142,7 +142,6 @@ impl Package {
                     old_size: old_size(t),
                     // The marks up to `from` stay as they are.
                     keep: marks[t].get(from).map_or(0, |m| m.offset),
-                    keep_parts: from + 1,
                     parts,
                 })
             })
@@ -278,6 +277,16 @@ mod tests {
 
     #[test]
     fn an_edit_rehashes_and_splices_from_the_changed_record() {
+        an_edit_is_spliced(false);
+    }
+
+    #[test]
+    fn an_edit_is_spliced_through_spares() {
+        an_edit_is_spliced(true);
+    }
+
+    /// With `spared`, the tables are written through spares prepared from the output.
+    fn an_edit_is_spliced(spared: bool) {
         let before = rows(1, 9);
         let mut p = package(&before);
         let dir = tempfile::tempdir().unwrap();
@@ -290,6 +299,10 @@ mod tests {
         after[5] = rows(2, 9)[5].clone();
         assert!(p.replace("p005", after[5].clone()));
         assert!(!p.replace("nowhere", Vec::new()));
+        let spares = spared.then(|| {
+            let paths: Vec<String> = (0..TABLES.len()).map(|t| format!("data/{t}.csv")).collect();
+            crate::write::Spares::prepare(dir.path(), &paths)
+        });
         let changed: Vec<usize> = (0..TABLES.len())
             .filter(|&t| before[5][t] != after[5][t])
             .collect();
@@ -300,7 +313,8 @@ mod tests {
             |t| format!("data/{t}.csv"),
             |t| csv(&before, t).len() as u64,
             |splices| {
-                crate::write::update_in_place(dir.path(), &[], splices, &[], None).unwrap();
+                crate::write::update_in_place(dir.path(), &[], splices, &[], None, spares.as_ref())
+                    .unwrap();
                 splices.iter().map(|s| s.path.clone()).collect::<Vec<_>>()
             },
         );
