@@ -221,6 +221,8 @@ fn scan(root: &std::path::Path) -> BTreeMap<String, (std::time::SystemTime, u64)
 fn watch(opts: BuildOptions, interval: u64) -> ExitCode {
     let (content, output) = (opts.content.clone(), opts.output.clone());
     let start = Instant::now();
+    // What the content is before the build: an edit made while it runs is rebuilt after.
+    let mut seen = scan(&content);
     let (mut ws, report) = match gongkai::incremental::Workspace::open(&opts) {
         Ok(x) => x,
         Err(e) => return fail(&e),
@@ -235,7 +237,6 @@ fn watch(opts: BuildOptions, interval: u64) -> ExitCode {
     );
     // Ctrl+C lets the rebuild under way finish, and the workspace removes its spares.
     catch_stop();
-    let mut seen = scan(&content);
     loop {
         std::thread::sleep(std::time::Duration::from_millis(interval));
         if stopping() {
@@ -287,13 +288,13 @@ fn stopping() -> bool {
     STOP.load(std::sync::atomic::Ordering::SeqCst)
 }
 
-/// The first Ctrl+C or SIGTERM asks `watch` to stop once the rebuild under way (if any) is
-/// done; a second one exits at once.
+/// The first Ctrl+C, SIGTERM or SIGHUP (the terminal closed) asks `watch` to stop once
+/// the rebuild under way (if any) is done; a second one exits at once.
 #[cfg(unix)]
-extern "C" fn on_stop(_: libc::c_int) {
+extern "C" fn on_stop(signal: libc::c_int) {
     if STOP.swap(true, std::sync::atomic::Ordering::SeqCst) {
         // SAFETY: `_exit` is async-signal-safe.
-        unsafe { libc::_exit(130) };
+        unsafe { libc::_exit(128 + signal) };
     }
 }
 
@@ -303,8 +304,9 @@ fn catch_stop() {
     // SAFETY: the handler only touches an atomic and calls `_exit`, both
     // async-signal-safe.
     unsafe {
-        libc::signal(libc::SIGINT, handler as libc::sighandler_t);
-        libc::signal(libc::SIGTERM, handler as libc::sighandler_t);
+        for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+            libc::signal(signal, handler as libc::sighandler_t);
+        }
     }
 }
 

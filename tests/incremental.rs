@@ -281,8 +281,16 @@ fn spares_live_beside_the_output_while_watching() {
 fn watch_rebuilds_and_stops_on_ctrl_c() {
     use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
+    /// Kills the watcher if the test fails before it exits.
+    struct Watcher(std::process::Child);
+    impl Drop for Watcher {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
     let s = site(&root().join("content"));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_gongkai"))
+    let child = Command::new(env!("CARGO_BIN_EXE_gongkai"))
         .args(["watch", "--interval", "50", "--content"])
         .arg(&s.content)
         .arg("--output")
@@ -293,8 +301,22 @@ fn watch_rebuilds_and_stops_on_ctrl_c() {
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut next = || lines.next().expect("watch ended early").unwrap();
+    let mut child = Watcher(child);
+    // Its lines, each awaited for at most a minute (a watcher that does not stop fails
+    // the test rather than hanging it).
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = child.0.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    let next = || {
+        rx.recv_timeout(std::time::Duration::from_secs(60))
+            .expect("no line from watch")
+    };
     assert!(next().starts_with("已生成"));
     let parent = s.out.parent().unwrap();
     let spare_folders = || {
@@ -315,9 +337,9 @@ fn watch_rebuilds_and_stops_on_ctrl_c() {
         "{line}"
     );
     // SAFETY: kill only sends a signal to the child.
-    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    assert_eq!(unsafe { libc::kill(child.0.id() as i32, libc::SIGINT) }, 0);
     assert!(next().starts_with("已停止监视"));
-    assert!(child.wait().unwrap().success());
+    assert!(child.0.wait().unwrap().success());
     assert_eq!(spare_folders(), 0);
     assert_same_as_clean_build(&s.content, &s.out, &s.scratch);
 }
