@@ -8,6 +8,7 @@
 //! output root (see `crate::manifest`).
 
 use crate::manifest::{Manifest, ManifestEntry};
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
@@ -246,10 +247,7 @@ impl Staging {
             .parent()
             .ok_or_else(|| err("输出目录无上级目录 (the output folder has no parent)".into()))?
             .to_path_buf();
-        let name = out
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_else(|| "output".into());
+        let name = folder_name(&out);
         fs::create_dir_all(&parent).map_err(|e| {
             err(format!(
                 "无法创建 {} (cannot create): {e}",
@@ -397,7 +395,7 @@ pub fn epoch_seconds_cst(date: &str) -> Option<u64> {
 /// Returns the bytes and the number of files.
 pub fn tar_gz(
     top: &str,
-    mut files: std::collections::BTreeMap<String, Vec<u8>>,
+    mut files: BTreeMap<String, Vec<u8>>,
     content_sha256: &str,
     mtime: u64,
 ) -> Result<(Vec<u8>, usize), WriteError> {
@@ -519,19 +517,12 @@ impl Splice<'_> {
     /// atomically.
     fn write(&self, out: &Path, spares: Option<&Spares>) -> Result<(), WriteError> {
         let path = out.join(&self.path);
-        if let Some(spares) = spares {
-            match spares.write(out, self) {
-                Ok(true) => return Ok(()),
-                Ok(false) => {}
-                Err(e) => {
-                    return Err(err(format!(
-                        "无法写入 {} (cannot write): {e}",
-                        path.display()
-                    )));
-                }
-            }
-        }
         let in_place = || -> io::Result<bool> {
+            if let Some(spares) = spares
+                && spares.write(out, self)?
+            {
+                return Ok(true);
+            }
             let f = match fs::OpenOptions::new().write(true).open(&path) {
                 Ok(f) => f,
                 Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
@@ -541,11 +532,8 @@ impl Splice<'_> {
             if self.keep > 0 && meta.len() != self.old_size {
                 return Ok(false);
             }
-            // A file with other names (a snapshot of the output made with `cp -al`
-            // while `watch` runs) is not written into: that would change the snapshot
-            // too. It gets a new file instead.
-            #[cfg(unix)]
-            if std::os::unix::fs::MetadataExt::nlink(&meta) > 1 {
+            // A file with other names is not written into: it gets a new file instead.
+            if has_other_names(&meta) {
                 return Ok(false);
             }
             write_parts_from(f, &self.parts, self.keep)?;
@@ -559,6 +547,28 @@ impl Splice<'_> {
                 path.display()
             ))),
         }
+    }
+}
+
+/// The output folder's name, which names the folders beside it (`.<name>.new-<pid>`,
+/// `.<name>.spare-<pid>.<n>`).
+fn folder_name(out: &Path) -> String {
+    out.file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "output".into())
+}
+
+/// Whether a file has other names (hard links: a snapshot of the output made with
+/// `cp -al`), so that writing into it would change the snapshot too.
+fn has_other_names(m: &fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::MetadataExt::nlink(m) > 1
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = m;
+        false
     }
 }
 
@@ -597,7 +607,7 @@ pub struct Spares {
     dir: PathBuf,
     /// Per output path: the spare's size and how many of its first bytes are the
     /// output file's. A spare not listed is written whole.
-    known: Mutex<std::collections::BTreeMap<String, Spare>>,
+    known: Mutex<BTreeMap<String, Spare>>,
     /// Set once the file system refused to exchange two names: files are then written
     /// in place.
     unsupported: std::sync::atomic::AtomicBool,
@@ -618,14 +628,11 @@ impl Spares {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let out = absolute(out);
         let parent = out.parent().map(Path::to_path_buf).unwrap_or_default();
-        let name = out
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_else(|| "output".into());
+        let name = folder_name(&out);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let dir = parent.join(format!(".{name}.spare-{}.{n}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
-        let mut known = std::collections::BTreeMap::new();
+        let mut known = BTreeMap::new();
         // Only Linux exchanges two names: elsewhere, no spares.
         let paths = if cfg!(target_os = "linux") {
             paths
@@ -678,11 +685,7 @@ impl Spares {
         let (file, from) = match fs::OpenOptions::new().write(true).open(&spare) {
             Ok(f) => {
                 let m = f.metadata()?;
-                #[cfg(unix)]
-                let linked = std::os::unix::fs::MetadataExt::nlink(&m) > 1;
-                #[cfg(not(unix))]
-                let linked = false;
-                if linked {
+                if has_other_names(&m) {
                     // The spare was the output's file, and a snapshot of the output
                     // (`cp -al`) has linked it since: it keeps its bytes.
                     drop(f);
@@ -940,6 +943,18 @@ mod tests {
         }
     }
 
+    /// A temporary folder holding an output `out` with one table, `data/t.csv`, of
+    /// `rows`: (folder, output, table).
+    #[cfg(target_os = "linux")]
+    fn output_with_table(rows: &[&[u8]]) -> (tempfile::TempDir, PathBuf, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        fs::create_dir_all(out.join("data")).unwrap();
+        let table = out.join("data/t.csv");
+        fs::write(&table, rows.concat()).unwrap();
+        (dir, out, table)
+    }
+
     /// Through spares, each write swaps a whole new file in: a reader that opened the
     /// old one reads it whole, the old file becomes the spare and is written over next
     /// time, a hard-linked snapshot keeps its bytes, and the spares live beside the
@@ -949,13 +964,9 @@ mod tests {
     fn splices_through_spares_are_atomic() {
         use std::io::Read;
         use std::os::unix::fs::MetadataExt;
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("out");
-        fs::create_dir_all(out.join("data")).unwrap();
-        let table = out.join("data/t.csv");
-        let manifest = out.join(crate::manifest::FILE);
         let v0: [&[u8]; 4] = [b"h\n", b"row 1\n", b"row 2\n", b"row 3\n"];
-        fs::write(&table, v0.concat()).unwrap();
+        let (dir, out, table) = output_with_table(&v0);
+        let manifest = out.join(crate::manifest::FILE);
         fs::write(&manifest, b"manifest 0").unwrap();
         let spares = Spares::prepare(
             &out,
@@ -1035,12 +1046,8 @@ mod tests {
     #[test]
     #[cfg(target_os = "linux")]
     fn a_spare_is_written_from_its_own_first_difference() {
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("out");
-        fs::create_dir_all(out.join("data")).unwrap();
-        let table = out.join("data/t.csv");
         let v0: [&[u8]; 5] = [b"h\n", b"a\n", b"b\n", b"c\n", b"d\n"];
-        fs::write(&table, v0.concat()).unwrap();
+        let (_dir, out, table) = output_with_table(&v0);
         let spares = Spares::prepare(&out, &["data/t.csv".to_string()]);
         let step = |old: &[&[u8]], new: &[&'static [u8]], changed_from: usize| {
             let s = Splice {
