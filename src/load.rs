@@ -440,16 +440,118 @@ struct Walked {
 /// Walks the content folder, classifying every entry and reporting unknown ones.
 /// Symbolic links are followed (a department may be linked in from elsewhere); a link
 /// back to a parent folder is reported, not followed.
+///
+/// The content folder's own entries are listed first; the folders in it (a province has
+/// thousands) are then walked on the pool's threads, and what each finds is put back in
+/// the order of one sorted walk: an entry, then everything below it.
 fn walk(root: &Path, diags: &mut Vec<Diagnostic>) -> Walked {
     let mut out = Walked::default();
-    let walker = walkdir::WalkDir::new(root)
+    let top = top_entries(root);
+    let below: Vec<Option<(Walked, Vec<Diagnostic>)>> = top
+        .par_iter()
+        .map(|t| match t {
+            Top::Entry {
+                path, is_dir: true, ..
+            } => Some(walk_below(root, path)),
+            _ => None,
+        })
+        .collect();
+    for (entry, below) in top.into_iter().zip(below) {
+        match entry {
+            Top::Entry {
+                path,
+                is_dir,
+                is_file,
+            } => classify(root, &path, is_dir, is_file, &mut out, diags),
+            Top::Problem(rel, d) => {
+                out.unreadable.insert(rel);
+                diags.push(d);
+            }
+        }
+        if let Some((walked, d)) = below {
+            out.files.extend(walked.files);
+            out.department_files.extend(walked.department_files);
+            out.unreadable.extend(walked.unreadable);
+            diags.extend(d);
+        }
+    }
+    out
+}
+
+/// An entry of the content folder itself, links followed, or the problem with it.
+enum Top {
+    Entry {
+        path: PathBuf,
+        is_dir: bool,
+        is_file: bool,
+    },
+    /// The entry (relative path) cannot be read or followed.
+    Problem(String, Diagnostic),
+}
+
+/// The content folder's entries in name order, dot-names left out, as a walk with links
+/// followed gives them: a link is taken for what it points to, a link to the content
+/// folder itself (`b -> .`) or one that cannot be followed is a problem.
+fn top_entries(root: &Path) -> Vec<Top> {
+    let list = match std::fs::read_dir(root) {
+        Ok(list) => list,
+        Err(e) => return vec![Top::Problem(String::new(), io_problem(String::new(), &e))],
+    };
+    let mut entries = Vec::new();
+    // As in a sorted walk: problems first, then entries by name.
+    let mut out = Vec::new();
+    for item in list {
+        match item {
+            Ok(item) => {
+                if !item.file_name().to_string_lossy().starts_with('.') {
+                    entries.push(item);
+                }
+            }
+            Err(e) => out.push(Top::Problem(String::new(), io_problem(String::new(), &e))),
+        }
+    }
+    entries.sort_by_key(|e| e.file_name());
+    out.extend(entries.into_iter().map(|item| top_entry(root, &item)));
+    out
+}
+
+fn top_entry(root: &Path, item: &std::fs::DirEntry) -> Top {
+    let path = item.path();
+    let rel = rel_path(root, &path);
+    let kind = match item.file_type() {
+        Ok(kind) => kind,
+        Err(e) => return Top::Problem(rel.clone(), io_problem(rel, &e)),
+    };
+    let (is_dir, is_file) = if kind.is_symlink() {
+        match std::fs::metadata(&path) {
+            Ok(t) if t.is_dir() && same_folder(&path, root) => {
+                return Top::Problem(rel.clone(), loop_problem(root, rel, root));
+            }
+            Ok(t) => (t.is_dir(), t.is_file()),
+            Err(e) => return Top::Problem(rel.clone(), link_problem(rel, &path, &e)),
+        }
+    } else {
+        (kind.is_dir(), kind.is_file())
+    };
+    Top::Entry {
+        path,
+        is_dir,
+        is_file,
+    }
+}
+
+/// Walks one folder of the content folder (a department's, or one that is reported).
+fn walk_below(root: &Path, dir: &Path) -> (Walked, Vec<Diagnostic>) {
+    let mut out = Walked::default();
+    let mut diags = Vec::new();
+    let mut walker = walkdir::WalkDir::new(dir)
         .min_depth(1)
-        .max_depth(3)
+        .max_depth(2)
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
-    for entry in walker {
+    while let Some(entry) = walker.next() {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
@@ -460,118 +562,172 @@ fn walk(root: &Path, diags: &mut Vec<Diagnostic>) -> Walked {
                 continue;
             }
         };
-        let rel = rel_path(root, entry.path());
-        let name = entry.file_name().to_string_lossy().to_string();
-        let kind = entry.file_type();
-        if !kind.is_dir() && !kind.is_file() {
-            diags.push(Diagnostic::file(
-                rel,
-                "不是普通文件（可能是管道、设备或套接字），未读取 (not a regular file: a pipe, device or socket; not read)",
-            ).with_help("内容目录中只放 TOML 文件和目录 (the content folder holds TOML files and folders only)"));
+        // This walk starts below the content folder, so a link back to the content folder
+        // itself is not among its ancestors: it is caught here, as one walk would.
+        if entry.path_is_symlink() && entry.file_type().is_dir() && same_folder(entry.path(), root)
+        {
+            let rel = rel_path(root, entry.path());
+            out.unreadable.insert(rel.clone());
+            diags.push(loop_problem(root, rel, root));
+            walker.skip_current_dir();
             continue;
         }
-        let is_dir = kind.is_dir();
-        let parts: Vec<&str> = rel.split('/').collect();
-        match (parts.as_slice(), is_dir) {
-            ([_], false) if name == "site.toml" => {
-                out.files.push((entry.path().to_path_buf(), Found::Site))
-            }
-            ([_], false) => diags.push(unknown(&rel, &name, &["site.toml"])),
-            ([slug], true) => {
-                if crate::site::RESERVED_SLUGS.contains(slug) {
-                    diags.push(Diagnostic::file(
-                        rel.clone(),
-                        &format!("部门目录名 `{slug}` 为网站保留名称，请改名 (`{slug}` is reserved by the site: {})", crate::site::RESERVED_SLUGS.join(", ")),
-                    ));
-                } else if !valid_slug(slug) {
-                    diags.push(Diagnostic::file(
-                        rel.clone(),
-                        &format!("部门目录名 `{slug}` 不合规：须以小写字母开头，只含 a-z、0-9 和 - (department folder names are URL slugs: [a-z][a-z0-9-]*)"),
-                    ).with_help(format!("改名为 `{}` 之类的名称 (rename it)", suggest_slug(slug))));
-                } else {
-                    out.department_folders.push(slug.to_string());
-                }
-            }
-            ([slug, _], false) if name == "department.toml" => {
-                out.department_files.insert(slug.to_string());
-                out.files.push((
-                    entry.path().to_path_buf(),
-                    Found::Department {
-                        slug: slug.to_string(),
-                    },
-                ));
-            }
-            ([_, _], false) => diags.push(unknown(&rel, &name, &["department.toml"])),
-            ([_, year], true) => {
-                if let Some(d) = year_problem(&rel, year) {
-                    diags.push(d);
-                }
-            }
-            ([slug, year, _], false) => {
-                let Some(year) = parse_year(year) else {
-                    continue;
-                };
-                let kind = match name.as_str() {
-                    "evaluation.toml" => RecordKind::Evaluation,
-                    "targets.toml" => RecordKind::Targets,
-                    _ => {
-                        diags.push(unknown(&rel, &name, &RECORD_FILES));
-                        continue;
-                    }
-                };
-                out.files.push((
-                    entry.path().to_path_buf(),
-                    Found::Record {
-                        slug: slug.to_string(),
-                        year,
-                        kind,
-                    },
-                ));
-            }
-            ([_, _, _], true) => diags.push(Diagnostic::file(
-                rel.clone(),
-                "年度目录下不应有子目录 (a year folder holds only evaluation.toml and targets.toml)",
-            )),
-            _ => {}
-        }
+        let kind = entry.file_type();
+        classify(
+            root,
+            entry.path(),
+            kind.is_dir(),
+            kind.is_file(),
+            &mut out,
+            &mut diags,
+        );
     }
-    out
+    (out, diags)
+}
+
+/// Whether `a` and `b` are one folder.
+#[cfg(unix)]
+fn same_folder(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_folder(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// Classifies one entry of the content folder (`path`, links followed).
+fn classify(
+    root: &Path,
+    path: &Path,
+    is_dir: bool,
+    is_file: bool,
+    out: &mut Walked,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let rel = rel_path(root, path);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    if !is_dir && !is_file {
+        diags.push(Diagnostic::file(
+            rel,
+            "不是普通文件（可能是管道、设备或套接字），未读取 (not a regular file: a pipe, device or socket; not read)",
+        ).with_help("内容目录中只放 TOML 文件和目录 (the content folder holds TOML files and folders only)"));
+        return;
+    }
+    let parts: Vec<&str> = rel.split('/').collect();
+    match (parts.as_slice(), is_dir) {
+        ([_], false) if name == "site.toml" => out.files.push((path.to_path_buf(), Found::Site)),
+        ([_], false) => diags.push(unknown(&rel, &name, &["site.toml"])),
+        ([slug], true) => {
+            if crate::site::RESERVED_SLUGS.contains(slug) {
+                diags.push(Diagnostic::file(
+                    rel.clone(),
+                    &format!("部门目录名 `{slug}` 为网站保留名称，请改名 (`{slug}` is reserved by the site: {})", crate::site::RESERVED_SLUGS.join(", ")),
+                ));
+            } else if !valid_slug(slug) {
+                diags.push(Diagnostic::file(
+                    rel.clone(),
+                    &format!("部门目录名 `{slug}` 不合规：须以小写字母开头，只含 a-z、0-9 和 - (department folder names are URL slugs: [a-z][a-z0-9-]*)"),
+                ).with_help(format!("改名为 `{}` 之类的名称 (rename it)", suggest_slug(slug))));
+            } else {
+                out.department_folders.push(slug.to_string());
+            }
+        }
+        ([slug, _], false) if name == "department.toml" => {
+            out.department_files.insert(slug.to_string());
+            out.files.push((
+                path.to_path_buf(),
+                Found::Department {
+                    slug: slug.to_string(),
+                },
+            ));
+        }
+        ([_, _], false) => diags.push(unknown(&rel, &name, &["department.toml"])),
+        ([_, year], true) => {
+            if let Some(d) = year_problem(&rel, year) {
+                diags.push(d);
+            }
+        }
+        ([slug, year, _], false) => {
+            let Some(year) = parse_year(year) else {
+                return;
+            };
+            let kind = match name.as_str() {
+                "evaluation.toml" => RecordKind::Evaluation,
+                "targets.toml" => RecordKind::Targets,
+                _ => {
+                    diags.push(unknown(&rel, &name, &RECORD_FILES));
+                    return;
+                }
+            };
+            out.files.push((
+                path.to_path_buf(),
+                Found::Record {
+                    slug: slug.to_string(),
+                    year,
+                    kind,
+                },
+            ));
+        }
+        ([_, _, _], true) => diags.push(Diagnostic::file(
+            rel.clone(),
+            "年度目录下不应有子目录 (a year folder holds only evaluation.toml and targets.toml)",
+        )),
+        _ => {}
+    }
 }
 
 /// A walk error, with paths relative to the content folder.
 fn walk_problem(root: &Path, e: &walkdir::Error) -> Diagnostic {
     let rel = e.path().map(|p| rel_path(root, p)).unwrap_or_default();
     if let Some(ancestor) = e.loop_ancestor() {
-        let to = match rel_path(root, ancestor) {
-            a if a.is_empty() || ancestor == root => "`.`（内容目录本身）".to_string(),
-            a => format!("`{a}`"),
-        };
+        return loop_problem(root, rel, ancestor);
+    }
+    match (e.io_error(), e.path()) {
+        (Some(io), Some(path)) => link_problem(rel, path, io),
+        (Some(io), None) => io_problem(rel, io),
+        (None, _) => Diagnostic::file(rel, &format!("无法读取 (cannot read): {e}")),
+    }
+}
+
+/// A link at `rel` to the folder `ancestor` above it.
+fn loop_problem(root: &Path, rel: String, ancestor: &Path) -> Diagnostic {
+    let to = match rel_path(root, ancestor) {
+        a if a.is_empty() || ancestor == root => "`.`（内容目录本身）".to_string(),
+        a => format!("`{a}`"),
+    };
+    Diagnostic::file(
+        rel,
+        &format!("符号链接循环：指向其上级目录 {to}，已跳过 (symbolic link loop: it points to a folder above it; skipped)"),
+    )
+    .with_help("删除这个链接 (remove the link)")
+}
+
+/// An I/O error on `path` (at `rel`), which may be a link that cannot be followed.
+fn link_problem(rel: String, path: &Path, io: &std::io::Error) -> Diagnostic {
+    // A link that leads back to itself (`c -> c`): the system gives up following it.
+    if !matches!(
+        io.kind(),
+        std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied
+    ) && std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+    {
         return Diagnostic::file(
             rel,
-            &format!("符号链接循环：指向其上级目录 {to}，已跳过 (symbolic link loop: it points to a folder above it; skipped)"),
+            "符号链接循环：链接最终指回自己，已跳过 (symbolic link loop: the link leads back to itself; skipped)",
         )
-        .with_help("删除这个链接 (remove the link)");
+        .with_help("删除或修正这个链接 (remove or fix the link)");
     }
-    match e.io_error() {
-        // A link that leads back to itself (`c -> c`): the system gives up following it.
-        Some(io)
-            if !matches!(
-                io.kind(),
-                std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied
-            ) && e
-                .path()
-                .and_then(|p| std::fs::symlink_metadata(p).ok())
-                .is_some_and(|m| m.file_type().is_symlink()) =>
-        {
-            Diagnostic::file(
-                rel,
-                "符号链接循环：链接最终指回自己，已跳过 (symbolic link loop: the link leads back to itself; skipped)",
-            )
-            .with_help("删除或修正这个链接 (remove or fix the link)")
-        }
-        Some(io) => io_problem(rel, io),
-        None => Diagnostic::file(rel, &format!("无法读取 (cannot read): {e}")),
-    }
+    io_problem(rel, io)
 }
 
 /// An I/O error on `rel`, worded without machine paths.

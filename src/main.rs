@@ -372,10 +372,31 @@ fn archive(year: i32, out: Option<PathBuf>, content: PathBuf, theme: PathBuf) ->
 
 fn check(content: PathBuf, format: Format, show_timings: bool) -> ExitCode {
     let mut t = Timings::default();
+    if let Format::Human = format {
+        // Each department's findings are written out as text on the thread that checked
+        // it; here the parts are only put in file order.
+        let c = match gongkai::check_each(&content, &mut t, |f| Human::of(&f)) {
+            Ok(c) => c,
+            Err(e) => return fail(&e),
+        };
+        if show_timings {
+            print_timings(&t);
+        }
+        let mut all = Human::default();
+        for part in c.results {
+            all.merge(part);
+        }
+        print_report(&all, c.records);
+        return if all.errors > 0 {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        };
+    }
     let c = match gongkai::check_only(&content, &mut t) {
         Ok(c) => c,
         Err(e) => {
-            if let (Format::Json, BuildError::Content(d)) = (format, &e) {
+            if let BuildError::Content(d) = &e {
                 println!(
                     "{}",
                     serde_json::to_string_pretty(&gongkai::invalid_json(d)).unwrap_or_default()
@@ -388,16 +409,11 @@ fn check(content: PathBuf, format: Format, show_timings: bool) -> ExitCode {
     if show_timings {
         print_timings(&t);
     }
-    match format {
-        Format::Json => {
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            let _ = serde_json::to_writer_pretty(&mut out, &c.report())
-                .map_err(std::io::Error::from)
-                .and_then(|()| writeln!(out))
-                .and_then(|()| out.flush());
-        }
-        Format::Human => print_human(&c.findings, c.records),
-    }
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let _ = serde_json::to_writer_pretty(&mut out, &c.report())
+        .map_err(std::io::Error::from)
+        .and_then(|()| writeln!(out))
+        .and_then(|()| out.flush());
     let code = if c.findings.iter().any(|f| f.severity == Severity::Error) {
         ExitCode::from(1)
     } else {
@@ -419,51 +435,98 @@ fn print_timings(t: &Timings) {
 }
 
 fn print_human(findings: &[Finding], records: usize) {
+    print_report(&Human::of(findings), records);
+}
+
+fn print_report(report: &Human, records: usize) {
     // One buffered writer: tens of thousands of findings are not a syscall per line.
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     // A closed pipe (`gongkai check | head`) ends the listing quietly.
-    let _ = write_human(&mut out, findings, records).and_then(|()| out.flush());
+    let _ = report.write(&mut out, records).and_then(|()| out.flush());
 }
 
-fn write_human(out: &mut impl Write, findings: &[Finding], records: usize) -> std::io::Result<()> {
-    let mut by_file: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
-    for f in findings {
-        by_file.entry(&f.file).or_default().push(f);
-    }
-    for (file, items) in &by_file {
-        writeln!(out, "== {file}")?;
-        for f in items {
-            writeln!(out, "{}[{}]: {}", f.severity.zh(), f.cause, f.message)?;
-            writeln!(out, "  --> {}:{}:{}", f.file, f.line, f.column)?;
-            if !f.path.is_empty() {
-                writeln!(out, "   = 字段: {}", f.path)?;
+/// The human `check` report: each file's findings as text, files in path order, and the
+/// count of each severity.
+#[derive(Default)]
+struct Human {
+    by_file: BTreeMap<String, Vec<u8>>,
+    errors: usize,
+    warnings: usize,
+    infos: usize,
+}
+
+impl Human {
+    /// The report of `findings`: a file's findings in the order given.
+    fn of(findings: &[Finding]) -> Human {
+        let mut h = Human::default();
+        for f in findings {
+            if !h.by_file.contains_key(&f.file) {
+                h.by_file.insert(f.file.clone(), Vec::new());
             }
-            if !f.stated.is_empty() || !f.computed.is_empty() {
-                writeln!(
-                    out,
-                    "   = 公开值: {}    核算值: {}    原因: {}",
-                    f.stated,
-                    f.computed,
-                    cause_zh(f.cause)
-                )?;
+            if let Some(text) = h.by_file.get_mut(&f.file) {
+                // Writing into a Vec cannot fail.
+                let _ = write_finding(text, f);
             }
-            if f.line > 0 {
-                let n = f.line.to_string();
-                let pad = " ".repeat(n.len());
-                writeln!(out, " {pad} |\n {n} | {}\n {pad} |", f.excerpt)?;
+            match f.severity {
+                Severity::Error => h.errors += 1,
+                Severity::Warning => h.warnings += 1,
+                Severity::Info => h.infos += 1,
             }
-            writeln!(out)?;
         }
+        h
     }
-    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
-    writeln!(
-        out,
-        "核对 {records} 份公开文件：{} 处错误，{} 处警告，{} 条提示",
-        count(Severity::Error),
-        count(Severity::Warning),
-        count(Severity::Info)
-    )?;
-    Ok(())
+
+    /// Appends `later`'s findings after this report's, file by file.
+    fn merge(&mut self, later: Human) {
+        for (file, text) in later.by_file {
+            match self.by_file.entry(file) {
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    v.insert(text);
+                }
+                std::collections::btree_map::Entry::Occupied(mut o) => {
+                    o.get_mut().extend_from_slice(&text)
+                }
+            }
+        }
+        self.errors += later.errors;
+        self.warnings += later.warnings;
+        self.infos += later.infos;
+    }
+
+    fn write(&self, out: &mut impl Write, records: usize) -> std::io::Result<()> {
+        for (file, text) in &self.by_file {
+            writeln!(out, "== {file}")?;
+            out.write_all(text)?;
+        }
+        writeln!(
+            out,
+            "核对 {records} 份公开文件：{} 处错误，{} 处警告，{} 条提示",
+            self.errors, self.warnings, self.infos
+        )
+    }
+}
+
+fn write_finding(out: &mut impl Write, f: &Finding) -> std::io::Result<()> {
+    writeln!(out, "{}[{}]: {}", f.severity.zh(), f.cause, f.message)?;
+    writeln!(out, "  --> {}:{}:{}", f.file, f.line, f.column)?;
+    if !f.path.is_empty() {
+        writeln!(out, "   = 字段: {}", f.path)?;
+    }
+    if !f.stated.is_empty() || !f.computed.is_empty() {
+        writeln!(
+            out,
+            "   = 公开值: {}    核算值: {}    原因: {}",
+            f.stated,
+            f.computed,
+            cause_zh(f.cause)
+        )?;
+    }
+    if f.line > 0 {
+        let n = f.line.to_string();
+        let pad = " ".repeat(n.len());
+        writeln!(out, " {pad} |\n {n} | {}\n {pad} |", f.excerpt)?;
+    }
+    writeln!(out)
 }
 
 fn pdf(output: PathBuf, chrome: Option<PathBuf>, jobs: Option<usize>) -> ExitCode {

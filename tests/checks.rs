@@ -463,3 +463,40 @@ fn strict_build_refuses_error_findings_and_keeps_the_output() {
     assert_eq!(std::fs::read_to_string(&index).unwrap(), "marker");
     assert_eq!(std::fs::read(out.join("manifest.json")).unwrap(), before);
 }
+
+/// `gongkai check` writes each department's findings on the thread that checked it and
+/// puts the parts together: its report is pinned, and equals the one a refused
+/// `build --strict` writes from all findings at once.
+#[test]
+fn check_report_of_the_bundled_content() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let exe = env!("CARGO_BIN_EXE_gongkai");
+    let check = std::process::Command::new(exe)
+        .args(["check", "--content", "content"])
+        .current_dir(root)
+        .output()
+        .unwrap();
+    assert_eq!(check.status.code(), Some(1));
+    let report = String::from_utf8(check.stdout).unwrap();
+    // Departments in slug order, each file once.
+    let files: Vec<&str> = report
+        .lines()
+        .filter_map(|l| l.strip_prefix("== "))
+        .collect();
+    let mut sorted = files.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(files, sorted);
+    assert!(files.len() >= 4, "{files:?}");
+
+    let tmp = tempfile::tempdir().unwrap();
+    let refused = std::process::Command::new(exe)
+        .args(["build", "--strict", "--content", "content", "--output"])
+        .arg(tmp.path().join("out"))
+        .current_dir(root)
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    assert_eq!(String::from_utf8(refused.stdout).unwrap(), report);
+    insta::assert_snapshot!(report);
+}

@@ -288,6 +288,35 @@ fn symbolic_link_loops_are_reported_not_followed() {
     insta::assert_snapshot!(errors);
 }
 
+/// The folders of the content folder are walked one by one (in parallel): a link from
+/// below one of them back to the content folder itself is still a loop, at any depth.
+#[cfg(unix)]
+#[test]
+fn links_back_to_the_content_folder_from_below_are_loops() {
+    let dir = temp_content(&[("a/2023/evaluation.toml", b"year = 2023\n")]);
+    let p = dir.path();
+    std::os::unix::fs::symlink("..", p.join("a/top")).unwrap();
+    std::os::unix::fs::symlink("../..", p.join("a/2023/top")).unwrap();
+    std::os::unix::fs::symlink("../../a", p.join("a/2023/dept")).unwrap();
+    let errors = errors_in(p);
+    for (at, to) in [
+        ("a/top", "`.`（内容目录本身）"),
+        ("a/2023/top", "`.`（内容目录本身）"),
+        ("a/2023/dept", "`a`"),
+    ] {
+        let problem = errors
+            .split("\n\n")
+            .find(|p| p.contains(&format!("--> {at}\n")))
+            .unwrap_or_else(|| panic!("no problem for {at}:\n{errors}"));
+        assert!(
+            problem.contains(&format!("指向其上级目录 {to}")),
+            "{problem}\n{errors}"
+        );
+    }
+    assert_eq!(errors.matches("符号链接循环").count(), 3, "{errors}");
+    assert!(!errors.contains("年度目录下不应有子目录"), "{errors}");
+}
+
 #[cfg(unix)]
 #[test]
 fn a_linked_department_folder_is_followed() {
