@@ -12,6 +12,83 @@ use crate::model::{
 use crate::num::{Num, Stated};
 use rust_decimal::Decimal;
 
+/// Text joined from its parts, allocated once at its length: the figures' paths and
+/// labels (`format!` and the shrinking of its spare capacity into a `Box<str>` were a
+/// twelfth of `check`).
+macro_rules! cat {
+    ($($part:expr),+ $(,)?) => {{
+        let parts: &[&dyn Piece] = &[$(&$part),+];
+        let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+        for p in parts {
+            p.push_to(&mut s);
+        }
+        s
+    }};
+}
+
+/// A part of [`cat!`]'s text.
+trait Piece {
+    fn len(&self) -> usize;
+    fn push_to(&self, s: &mut String);
+}
+
+impl Piece for str {
+    fn len(&self) -> usize {
+        str::len(self)
+    }
+    fn push_to(&self, s: &mut String) {
+        s.push_str(self);
+    }
+}
+
+impl Piece for String {
+    fn len(&self) -> usize {
+        self.as_str().len()
+    }
+    fn push_to(&self, s: &mut String) {
+        s.push_str(self);
+    }
+}
+
+impl Piece for Box<str> {
+    fn len(&self) -> usize {
+        str::len(self)
+    }
+    fn push_to(&self, s: &mut String) {
+        s.push_str(self);
+    }
+}
+
+impl<T: Piece + ?Sized> Piece for &T {
+    fn len(&self) -> usize {
+        T::len(self)
+    }
+    fn push_to(&self, s: &mut String) {
+        T::push_to(self, s);
+    }
+}
+
+impl Piece for usize {
+    fn len(&self) -> usize {
+        self.checked_ilog10().unwrap_or(0) as usize + 1
+    }
+    fn push_to(&self, s: &mut String) {
+        let mut digits = [0u8; 20];
+        let mut n = *self;
+        let mut at = digits.len();
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        // ASCII digits.
+        s.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
+    }
+}
+
 /// Builds a figure.
 struct F(Figure);
 
@@ -107,7 +184,7 @@ impl<R> Table<'_, R> {
                 let parts = self.rows.iter().filter(|r| !(self.is_total)(r)).map(get);
                 let value = sum(parts.clone());
                 let formula = terms(parts.flatten());
-                let path = format!("{}[{t}].{key}", self.name);
+                let path = cat!(self.name, "[", t, "].", key);
                 F::new(
                     &path,
                     format!("{} {zh}（合计）", (self.label)(row)),
@@ -153,12 +230,12 @@ pub fn evaluation(
                     continue;
                 }
                 F::new(
-                    format!("staffing.{key}"),
-                    format!("{zh}（人员构成合计）"),
+                    cat!("staffing.", key),
+                    cat!(zh, "（人员构成合计）"),
                     Kind::Count,
                     sum(parts),
                 )
-                .printed(own, format!("staffing.{key}"))
+                .printed(own, cat!("staffing.", key))
                 .add(out);
             }
         }
@@ -166,7 +243,7 @@ pub fn evaluation(
     if let Some(g) = &e.goals {
         for (i, t) in g.tasks.iter().enumerate() {
             if let crate::model::Task::Row(row) = t {
-                task_rate(row, &format!("goals.tasks[{i}]"), out);
+                task_rate(row, &cat!("goals.tasks[", i, "]"), out);
             }
         }
     }
@@ -181,13 +258,16 @@ pub fn evaluation(
             ("other", r.other.as_ref()),
         ];
         F::new(
-            format!("income[{i}].total"),
-            format!("{} 收入合计", r.unit),
+            cat!("income[", i, "].total"),
+            cat!(r.unit, " 收入合计"),
             Kind::Amount,
             sum(parts.map(|p| p.1)),
         )
         .formula(plus(&parts))
-        .stated(r.stated_total.as_ref(), format!("income[{i}].stated_total"))
+        .stated(
+            r.stated_total.as_ref(),
+            cat!("income[", i, "].stated_total"),
+        )
         .add(out);
     }
     Table {
@@ -219,27 +299,27 @@ pub fn evaluation(
         ];
         let total = sum(parts.map(|p| p.1));
         F::new(
-            format!("expenditure[{i}].total"),
-            format!("{} 支出合计", r.unit),
+            cat!("expenditure[", i, "].total"),
+            cat!(r.unit, " 支出合计"),
             Kind::Amount,
             total.clone(),
         )
         .formula(plus(&parts))
         .stated(
             r.stated_total.as_ref(),
-            format!("expenditure[{i}].stated_total"),
+            cat!("expenditure[", i, "].stated_total"),
         )
         .add(out);
         if r.personnel.is_some() || r.public.is_some() {
             let v = sum([r.personnel.as_ref(), r.public.as_ref()]);
             F::new(
-                format!("expenditure[{i}].basic"),
-                format!("{} 基本支出", r.unit),
+                cat!("expenditure[", i, "].basic"),
+                cat!(r.unit, " 基本支出"),
                 Kind::Amount,
                 v,
             )
             .formula(plus(&[("", r.personnel.as_ref()), ("", r.public.as_ref())]))
-            .printed(basic, format!("expenditure[{i}].basic"))
+            .printed(basic, cat!("expenditure[", i, "].basic"))
             .add(out);
         }
         if let Some(shares) = &r.stated_share {
@@ -266,13 +346,16 @@ pub fn evaluation(
                     .and_then(|s| crate::num::parse_literal(&s.text))
                     .map(Calc::Num);
                 let mut f = F::new(
-                    format!("expenditure[{i}].share.{col}"),
-                    format!("{} {zh}占总支出比重", r.unit),
+                    cat!("expenditure[", i, "].share.", col),
+                    cat!(r.unit, " ", zh, "占总支出比重"),
                     Kind::Rate,
                     ratio(&part, &total),
                 )
                 .formula(over(&part, &total))
-                .stated(Some(stated), format!("expenditure[{i}].stated_share.{col}"));
+                .stated(
+                    Some(stated),
+                    cat!("expenditure[", i, "].stated_share.", col),
+                );
                 if let Some(st) = stated_total {
                     f = f.alt("wrong_base", ratio(&part, &st));
                 }
@@ -314,15 +397,15 @@ pub fn evaluation(
             ("", r.reception.as_ref()),
         ];
         F::new(
-            format!("three_public_by_unit[{i}].total"),
-            format!("{} 三公经费合计", r.unit),
+            cat!("three_public_by_unit[", i, "].total"),
+            cat!(r.unit, " 三公经费合计"),
             Kind::Amount,
             sum(parts.map(|p| p.1)),
         )
         .formula(plus(&parts))
         .stated(
             r.stated_total.as_ref(),
-            format!("three_public_by_unit[{i}].stated_total"),
+            cat!("three_public_by_unit[", i, "].stated_total"),
         )
         .add(out);
     }
@@ -354,13 +437,16 @@ pub fn evaluation(
             ("", r.other.as_ref()),
         ];
         F::new(
-            format!("assets[{i}].total"),
-            format!("{} 固定资产合计", r.unit),
+            cat!("assets[", i, "].total"),
+            cat!(r.unit, " 固定资产合计"),
             Kind::Amount,
             sum(parts.map(|p| p.1)),
         )
         .formula(plus(&parts))
-        .stated(r.stated_total.as_ref(), format!("assets[{i}].stated_total"))
+        .stated(
+            r.stated_total.as_ref(),
+            cat!("assets[", i, "].stated_total"),
+        )
         .add(out);
     }
     Table {
@@ -381,15 +467,15 @@ pub fn evaluation(
         let parts = [("", r.carryover.as_ref()), ("", r.appropriated.as_ref())];
         let total = sum(parts.map(|p| p.1));
         F::new(
-            format!("project_funds[{i}].total"),
-            format!("{} 资金来源合计", r.name),
+            cat!("project_funds[", i, "].total"),
+            cat!(r.name, " 资金来源合计"),
             Kind::Amount,
             total.clone(),
         )
         .formula(plus(&parts))
         .stated(
             r.stated_total.as_ref(),
-            format!("project_funds[{i}].stated_total"),
+            cat!("project_funds[", i, "].stated_total"),
         )
         .add(out);
         if r.balance.is_some() {
@@ -400,8 +486,8 @@ pub fn evaluation(
                 .map_or(total, Calc::Num);
             let v = diff(&base, &val(r.executed.as_ref()));
             F::new(
-                format!("project_funds[{i}].balance"),
-                format!("{} 年末结余", r.name),
+                cat!("project_funds[", i, "].balance"),
+                cat!(r.name, " 年末结余"),
                 Kind::Amount,
                 v,
             )
@@ -410,7 +496,7 @@ pub fn evaluation(
                 show(&base),
                 show(&val(r.executed.as_ref()))
             ))
-            .printed(r.balance.as_ref(), format!("project_funds[{i}].balance"))
+            .printed(r.balance.as_ref(), cat!("project_funds[", i, "].balance"))
             .add(out);
         }
     }
@@ -435,7 +521,7 @@ pub fn evaluation(
         let prior_row = prior.and_then(|p| {
             p.year_over_year.iter().enumerate().find_map(|(j, x)| {
                 (x.item == r.item
-                    && !crate::model::private_covers(&p.private, &format!("year_over_year[{j}]")))
+                    && !crate::model::private_covers(&p.private, &cat!("year_over_year[", j, "]")))
                 .then_some(x)
             })
         });
@@ -448,16 +534,16 @@ pub fn evaluation(
             (&r.prior_actual, prior_row.and_then(|p| p.actual.as_ref()))
         {
             F::new(
-                format!("year_over_year[{i}].prior_actual"),
-                format!("{} 上年数（上年记录）", r.item),
+                cat!("year_over_year[", i, "].prior_actual"),
+                cat!(r.item, " 上年数（上年记录）"),
                 Kind::Amount,
                 val(Some(theirs)),
             )
-            .printed(Some(own), format!("year_over_year[{i}].prior_actual"))
+            .printed(Some(own), cat!("year_over_year[", i, "].prior_actual"))
             .add(out);
         }
         change_figures(
-            &format!("year_over_year[{i}]"),
+            &cat!("year_over_year[", i, "]"),
             &r.item,
             &val(r.actual.as_ref()),
             &prior_value,
@@ -513,7 +599,7 @@ pub fn evaluation(
     }
 
     for (p, proj) in e.projects.iter().enumerate() {
-        project(proj, &format!("projects[{p}]"), scheme, out);
+        project(proj, &cat!("projects[", p, "]"), scheme, out);
     }
 }
 
@@ -523,13 +609,13 @@ fn task_rate(row: &TaskRow, path: &str, out: &mut RecordFigures) {
     }
     let (a, b) = (val(row.executed.as_ref()), val(row.budget.as_ref()));
     F::new(
-        format!("{path}.rate"),
+        cat!(path, ".rate"),
         format!("{} 执行率", row.name.as_deref().unwrap_or("任务")),
         Kind::Rate,
         ratio(&a, &b),
     )
     .formula(over(&a, &b))
-    .stated(row.stated_rate.as_ref(), format!("{path}.stated_rate"))
+    .stated(row.stated_rate.as_ref(), cat!(path, ".stated_rate"))
     .add(out);
 }
 
@@ -627,13 +713,13 @@ fn budget(b: &Budget, scheme: &Scheme, out: &mut RecordFigures) {
             ("", e.capital.as_ref()),
         ];
         F::new(
-            format!("{path}.total"),
-            format!("{zh}合计"),
+            cat!(path, ".total"),
+            cat!(zh, "合计"),
             Kind::Amount,
             sum(parts.map(|p| p.1)),
         )
         .formula(plus(&parts))
-        .stated(e.stated_total.as_ref(), format!("{path}.stated_total"))
+        .stated(e.stated_total.as_ref(), cat!(path, ".stated_total"))
         .add(out);
     };
     for (path, zh, e) in [
@@ -672,13 +758,13 @@ fn budget(b: &Budget, scheme: &Scheme, out: &mut RecordFigures) {
         ] {
             if let Some(printed) = get(all) {
                 F::new(
-                    format!("budget.by_economic.{key}"),
-                    format!("{zh}（基本+项目）"),
+                    cat!("budget.by_economic.", key),
+                    cat!(zh, "（基本+项目）"),
                     Kind::Amount,
                     sum([get(basic), get(project)]),
                 )
                 .formula(plus(&[("", get(basic)), ("", get(project))]))
-                .printed(Some(printed), format!("budget.by_economic.{key}"))
+                .printed(Some(printed), cat!("budget.by_economic.", key))
                 .add(out);
             }
         }
@@ -688,7 +774,7 @@ fn budget(b: &Budget, scheme: &Scheme, out: &mut RecordFigures) {
         ("project", "项目支出", &b.project),
     ] {
         let Some(p) = part else { continue };
-        budget_part(&format!("budget.{key}"), zh, p, scheme, out);
+        budget_part(&cat!("budget.", key), zh, p, scheme, out);
     }
 }
 
@@ -700,7 +786,7 @@ fn budget_part(path: &str, zh: &str, p: &BudgetPart, scheme: &Scheme, out: &mut 
     );
     exec_rate(
         path,
-        &format!("{zh}执行率"),
+        &cat!(zh, "执行率"),
         &initial,
         &adjusted,
         &executed,
@@ -710,15 +796,15 @@ fn budget_part(path: &str, zh: &str, p: &BudgetPart, scheme: &Scheme, out: &mut 
     );
     if p.initial.is_some() && p.adjusted.is_some() {
         F::new(
-            format!("{path}.adjustment"),
-            format!("{zh}调整数"),
+            cat!(path, ".adjustment"),
+            cat!(zh, "调整数"),
             Kind::Amount,
             diff(&adjusted, &initial),
         )
         .formula(format!("{} − {}", show(&adjusted), show(&initial)))
         .stated(
             p.stated_adjustment.as_ref(),
-            format!("{path}.stated_adjustment"),
+            cat!(path, ".stated_adjustment"),
         )
         .add(out);
     }
@@ -747,9 +833,9 @@ fn exec_rate(
     let capped = rate
         .num()
         .map_or(Calc::Missing(NO_DATA), |r| Calc::Num(r.min(Decimal::ONE)));
-    F::new(format!("{path}.execution_rate"), zh, Kind::Rate, rate)
+    F::new(cat!(path, ".execution_rate"), zh, Kind::Rate, rate)
         .formula(over(executed, base))
-        .stated(stated, format!("{path}.stated_execution_rate"))
+        .stated(stated, cat!(path, ".stated_execution_rate"))
         .alt("wrong_base", ratio(executed, other))
         .alt("capped", capped)
         .add(out);
@@ -758,7 +844,7 @@ fn exec_rate(
 fn three_public(e: &Evaluation, prior: Option<&Evaluation>, out: &mut RecordFigures) {
     let rows = &e.three_public;
     for (i, r) in rows.iter().enumerate() {
-        let path = format!("three_public[{i}]");
+        let path = cat!("three_public[", i, "]");
         let (budget, actual, prior_actual) = if r.total {
             let details = || rows.iter().filter(|x| !x.total);
             for (key, zh, own, get) in [
@@ -776,13 +862,13 @@ fn three_public(e: &Evaluation, prior: Option<&Evaluation>, out: &mut RecordFigu
             ] {
                 if let Some(own) = own {
                     F::new(
-                        format!("{path}.{key}"),
-                        format!("{} {zh}", r.item),
+                        cat!(path, ".", key),
+                        cat!(r.item, " ", zh),
                         Kind::Amount,
                         sum(details().map(get)),
                     )
                     .formula(terms(details().filter_map(get)))
-                    .printed(Some(own), format!("{path}.{key}"))
+                    .printed(Some(own), cat!(path, ".", key))
                     .add(out);
                 }
             }
@@ -799,7 +885,7 @@ fn three_public(e: &Evaluation, prior: Option<&Evaluation>, out: &mut RecordFigu
                             && !x.total
                             && !crate::model::private_covers(
                                 &p.private,
-                                &format!("three_public[{j}]"),
+                                &cat!("three_public[", j, "]"),
                             ))
                         .then_some(x)
                     })
@@ -807,12 +893,12 @@ fn three_public(e: &Evaluation, prior: Option<&Evaluation>, out: &mut RecordFigu
                 .and_then(|x| x.actual.as_ref());
             if let (Some(own), Some(theirs)) = (&r.prior_actual, joined) {
                 F::new(
-                    format!("{path}.prior_actual"),
-                    format!("{} 上年决算数（上年记录）", r.item),
+                    cat!(path, ".prior_actual"),
+                    cat!(r.item, " 上年决算数（上年记录）"),
                     Kind::Amount,
                     val(Some(theirs)),
                 )
-                .printed(Some(own), format!("{path}.prior_actual"))
+                .printed(Some(own), cat!(path, ".prior_actual"))
                 .add(out);
             }
             let prior_actual = r.prior_actual.as_ref().or(joined);
@@ -824,15 +910,15 @@ fn three_public(e: &Evaluation, prior: Option<&Evaluation>, out: &mut RecordFigu
         };
         if r.budget.is_some() || r.stated_control_rate.is_some() || r.total {
             F::new(
-                format!("{path}.control_rate"),
-                format!("{} 控制率", r.item),
+                cat!(path, ".control_rate"),
+                cat!(r.item, " 控制率"),
                 Kind::Rate,
                 ratio(&actual, &budget),
             )
             .formula(over(&actual, &budget))
             .stated(
                 r.stated_control_rate.as_ref(),
-                format!("{path}.stated_control_rate"),
+                cat!(path, ".stated_control_rate"),
             )
             .alt("inverted", ratio(&budget, &actual))
             .add(out);
@@ -876,17 +962,19 @@ fn change_figures(
     out: &mut RecordFigures,
 ) {
     let change = diff(actual, prior);
+    // The two formulas share their operands' text.
+    let (shown_actual, shown_prior) = (show(actual).to_string(), show(prior).to_string());
     let has_amounts = !matches!(actual, Calc::Missing(_)) || !matches!(prior, Calc::Missing(_));
     if stated_change.is_some() || (has_amounts && !matches!(change, Calc::Missing(_))) {
         F::new(
-            format!("{path}.change"),
-            format!("{item} 同比增减额"),
+            cat!(path, ".change"),
+            cat!(item, " 同比增减额"),
             Kind::Amount,
             change.clone(),
         )
-        .formula(format!("{} − {}", show(actual), show(prior)))
-        .stated(stated_change, format!("{path}.stated_change"))
-        .direction(direction, format!("{path}.stated_direction"))
+        .formula(cat!(shown_actual, " − ", shown_prior))
+        .stated(stated_change, cat!(path, ".stated_change"))
+        .direction(direction, cat!(path, ".stated_direction"))
         .alt(
             "sign",
             change
@@ -897,19 +985,21 @@ fn change_figures(
     }
     if stated_rate.is_some() || (has_amounts && !matches!(change, Calc::Missing(_))) {
         F::new(
-            format!("{path}.change_rate"),
-            format!("{item} 同比增减率"),
+            cat!(path, ".change_rate"),
+            cat!(item, " 同比增减率"),
             Kind::Rate,
             ratio(&change, prior),
         )
-        .formula(format!(
-            "({} − {}) ÷ {}",
-            show(actual),
-            show(prior),
-            show(prior)
+        .formula(cat!(
+            "(",
+            shown_actual,
+            " − ",
+            shown_prior,
+            ") ÷ ",
+            shown_prior
         ))
-        .stated(stated_rate, format!("{path}.stated_change_rate"))
-        .direction(direction, format!("{path}.stated_direction"))
+        .stated(stated_rate, cat!(path, ".stated_change_rate"))
+        .direction(direction, cat!(path, ".stated_direction"))
         .alt("wrong_base", ratio(&change, actual))
         .alt("ratio_not_change", ratio(actual, prior))
         .add(out);
@@ -934,58 +1024,58 @@ fn indicator_figures(
         let name = grp.level2.as_deref().unwrap_or(&grp.level1);
         if grp.weight.is_some() && members().any(|i| i.weight.is_some()) {
             F::new(
-                format!("{prefix}indicator_groups[{g}].weight"),
-                format!("{name} 分值"),
+                cat!(prefix, "indicator_groups[", g, "].weight"),
+                cat!(name, " 分值"),
                 Kind::Score,
                 sum(members().map(|i| i.weight.as_ref())),
             )
             .printed(
                 grp.weight.as_ref(),
-                format!("{prefix}indicator_groups[{g}].weight"),
+                cat!(prefix, "indicator_groups[", g, "].weight"),
             )
             .add(out);
         }
         if grp.score.is_some() && members().any(|i| i.score.is_some()) {
             F::new(
-                format!("{prefix}indicator_groups[{g}].score"),
-                format!("{name} 得分"),
+                cat!(prefix, "indicator_groups[", g, "].score"),
+                cat!(name, " 得分"),
                 Kind::Score,
                 sum(members().map(|i| i.score.as_ref())),
             )
             .printed(
                 grp.score.as_ref(),
-                format!("{prefix}indicator_groups[{g}].score"),
+                cat!(prefix, "indicator_groups[", g, "].score"),
             )
             .add(out);
         }
     }
     for (i, ind) in inds.iter().enumerate() {
-        let path = format!("{prefix}indicators[{i}]");
+        let path = cat!(prefix, "indicators[", i, "]");
         if let Some(a) = indicators::achievement(ind) {
             out.achievements.insert(path.clone(), a);
         }
         if let Some(fig) = &ind.figure {
             let target = match &**fig {
                 "three_public_control_rate" => "three_public.control_rate".to_string(),
-                other => format!("budget.{other}"),
+                other => cat!("budget.", other),
             };
             let value = out
                 .get(&target)
                 .map_or(Calc::Missing(NO_DATA), |f| f.value.clone());
             if let Some(actual) = &ind.actual {
                 let mut f = F::new(
-                    format!("{path}.figure"),
+                    cat!(path, ".figure"),
                     format!("{} 实际完成值", ind.name.as_deref().unwrap_or("指标")),
                     Kind::Rate,
                     value,
                 );
                 f.0.formula = out.get(&target).map_or(Box::default(), |t| {
-                    format!("即{}：{}", t.label, t.formula).into_boxed_str()
+                    cat!("即", t.label, "：", t.formula).into_boxed_str()
                 });
                 f.0.published = Some(Published {
                     text: actual.to_string(),
                     span: 0..0,
-                    path: format!("{path}.actual"),
+                    path: cat!(path, ".actual"),
                 });
                 f.add(out);
             }
@@ -999,7 +1089,7 @@ fn project(p: &Project, path: &str, scheme: &Scheme, out: &mut RecordFigures) {
     let mut funds_weight = None;
     let mut stated_funds_score = None;
     for (f, fund) in p.funds.iter().enumerate() {
-        let fpath = format!("{path}.funds[{f}]");
+        let fpath = cat!(path, ".funds[", f, "]");
         let (initial, adjusted, executed) = (
             val(fund.initial.as_ref()),
             val(fund.adjusted.as_ref()),
@@ -1017,7 +1107,7 @@ fn project(p: &Project, path: &str, scheme: &Scheme, out: &mut RecordFigures) {
         );
         if is_total(&fund.source) {
             funds_score = out
-                .get(&format!("{fpath}.score"))
+                .get(&cat!(fpath, ".score"))
                 .map_or(Calc::Missing(NO_DATA), |x| x.value.clone());
             funds_weight = fund.weight.as_ref();
             stated_funds_score = fund
@@ -1044,20 +1134,20 @@ fn project(p: &Project, path: &str, scheme: &Scheme, out: &mut RecordFigures) {
                 // the total is checked against all sub-rows together.
                 if own.is_some() && parts.iter().any(|x| get(x).is_some()) {
                     F::new(
-                        format!("{fpath}.{key}"),
-                        format!("{} {zh}", fund.source),
+                        cat!(fpath, ".", key),
+                        cat!(fund.source, " ", zh),
                         Kind::Amount,
                         sum(parts.iter().map(|x| get(x))),
                     )
                     .formula(terms(parts.iter().filter_map(|x| get(x))))
-                    .printed(own.as_ref(), format!("{fpath}.{key}"))
+                    .printed(own.as_ref(), cat!(fpath, ".", key))
                     .add(out);
                 }
             }
         }
     }
     indicator_figures(
-        &format!("{path}."),
+        &cat!(path, "."),
         &p.indicator_groups,
         &p.indicators,
         None,
@@ -1074,22 +1164,22 @@ fn project(p: &Project, path: &str, scheme: &Scheme, out: &mut RecordFigures) {
     };
     if p.stated_total_weight.is_some() || !matches!(ind_weights, Calc::Missing(_)) {
         F::new(
-            format!("{path}.total_weight"),
-            format!("{} 总分值", p.name),
+            cat!(path, ".total_weight"),
+            cat!(p.name, " 总分值"),
             Kind::Score,
             add(&val(funds_weight), &ind_weights),
         )
         .stated(
             p.stated_total_weight.as_ref(),
-            format!("{path}.stated_total_weight"),
+            cat!(path, ".stated_total_weight"),
         )
         .add(out);
     }
     let total = add(&funds_score, &ind_scores);
     if p.stated_total.is_some() || !matches!(ind_scores, Calc::Missing(_)) {
         let mut f = F::new(
-            format!("{path}.total"),
-            format!("{} 总分", p.name),
+            cat!(path, ".total"),
+            cat!(p.name, " 总分"),
             Kind::Score,
             total.clone(),
         )
@@ -1098,7 +1188,7 @@ fn project(p: &Project, path: &str, scheme: &Scheme, out: &mut RecordFigures) {
             show(&funds_score),
             show(&ind_scores)
         ))
-        .stated(p.stated_total.as_ref(), format!("{path}.stated_total"));
+        .stated(p.stated_total.as_ref(), cat!(path, ".stated_total"));
         if let Some(s) = stated_funds_score {
             f = f.alt("propagated", add(&Calc::Num(s), &ind_scores));
         }
@@ -1106,12 +1196,12 @@ fn project(p: &Project, path: &str, scheme: &Scheme, out: &mut RecordFigures) {
     }
     if p.stated_grade.is_some() {
         F::new(
-            format!("{path}.grade"),
-            format!("{} 等次", p.name),
+            cat!(path, ".grade"),
+            cat!(p.name, " 等次"),
             Kind::Grade,
             grade(&total, scheme),
         )
-        .stated(p.stated_grade.as_ref(), format!("{path}.stated_grade"))
+        .stated(p.stated_grade.as_ref(), cat!(path, ".stated_grade"))
         .add(out);
     }
 }
@@ -1132,7 +1222,7 @@ fn exec_rate_fund(
     }
     exec_rate(
         fpath,
-        &format!("{source} 执行率"),
+        &cat!(source, " 执行率"),
         initial,
         adjusted,
         executed,
@@ -1142,16 +1232,16 @@ fn exec_rate_fund(
     );
     // The rate figure is keyed `…execution_rate`; the form calls it stated_rate.
     // The figure just pushed.
-    let key = format!("{fpath}.execution_rate");
+    let key = cat!(fpath, ".execution_rate");
     let idx = out.figures.iter().rposition(|f| *f.path == *key);
     let rate = match idx {
         Some(i) => {
             let mut f = out.figures[i].clone();
-            f.path = format!("{fpath}.rate").into_boxed_str();
+            f.path = cat!(fpath, ".rate").into_boxed_str();
             f.published = fund
                 .stated_rate
                 .as_ref()
-                .map(|s| Published::stated(s, format!("{fpath}.stated_rate")));
+                .map(|s| Published::stated(s, cat!(fpath, ".stated_rate")));
             out.figures[i] = f.clone();
             f.value
         }
@@ -1169,8 +1259,8 @@ fn exec_rate_fund(
     });
     let score = capped.map_or(Calc::Missing(NO_DATA), |r| product(w.value, r));
     let mut f = F::new(
-        format!("{fpath}.score"),
-        format!("{source} 执行率得分"),
+        cat!(fpath, ".score"),
+        cat!(source, " 执行率得分"),
         Kind::Score,
         score,
     )
@@ -1183,7 +1273,7 @@ fn exec_rate_fund(
             pct(r)
         })
     ))
-    .stated(fund.stated_score.as_ref(), format!("{fpath}.stated_score"));
+    .stated(fund.stated_score.as_ref(), cat!(fpath, ".stated_score"));
     if let Some(r) = r {
         f = f.alt("not_capped", product(w.value, r));
     }
@@ -1260,17 +1350,17 @@ pub fn targets(t: &Targets, _scheme: &Scheme, out: &mut RecordFigures) {
         }
     }
     for (i, task) in t.tasks.iter().enumerate() {
-        task_rate(task, &format!("tasks[{i}]"), out);
+        task_rate(task, &cat!("tasks[", i, "]"), out);
     }
     indicator_figures("", &t.indicator_groups, &t.indicators, None, out);
     for (p, proj) in t.projects.iter().enumerate() {
-        let path = format!("projects[{p}]");
+        let path = cat!("projects[", p, "]");
         if proj.amount.is_some()
             && (proj.local_amount.is_some() || proj.higher_level_amount.is_some())
         {
             F::new(
-                format!("{path}.amount"),
-                format!("{} 项目金额", proj.name),
+                cat!(path, ".amount"),
+                cat!(proj.name, " 项目金额"),
                 Kind::Amount,
                 sum([
                     proj.local_amount.as_ref(),
@@ -1281,15 +1371,33 @@ pub fn targets(t: &Targets, _scheme: &Scheme, out: &mut RecordFigures) {
                 ("", proj.local_amount.as_ref()),
                 ("", proj.higher_level_amount.as_ref()),
             ]))
-            .printed(proj.amount.as_ref(), format!("{path}.amount"))
+            .printed(proj.amount.as_ref(), cat!(path, ".amount"))
             .add(out);
         }
         indicator_figures(
-            &format!("{path}."),
+            &cat!(path, "."),
             &proj.indicator_groups,
             &proj.indicators,
             None,
             out,
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Piece;
+
+    #[test]
+    fn cat_writes_what_format_writes() {
+        for n in [0usize, 7, 9, 10, 99, 100, 12_345, usize::MAX] {
+            assert_eq!(cat!("a[", n, "]"), format!("a[{n}]"));
+            assert_eq!(Piece::len(&n), n.to_string().len());
+        }
+        let (s, b): (String, Box<str>) = ("收入".into(), "合计".into());
+        let r: &str = "某局";
+        let joined = cat!(r, " ", s, b, "（", &s, "）");
+        assert_eq!(joined, format!("{r} {s}{b}（{s}）"));
+        assert_eq!(joined.capacity(), joined.len());
     }
 }
