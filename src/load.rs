@@ -502,16 +502,19 @@ fn top_entries(root: &Path) -> Vec<Top> {
     let mut out = Vec::new();
     for item in list {
         match item {
-            Ok(item) => {
-                if !item.file_name().to_string_lossy().starts_with('.') {
-                    entries.push(item);
-                }
-            }
+            Ok(item) => entries.push(item),
             Err(e) => out.push(Top::Problem(String::new(), io_problem(String::new(), &e))),
         }
     }
     entries.sort_by_key(|e| e.file_name());
-    out.extend(entries.into_iter().map(|item| top_entry(root, &item)));
+    out.extend(entries.into_iter().filter_map(|item| {
+        let top = top_entry(root, &item);
+        // A dot-name is left out, but a link of that name that cannot be followed, or
+        // that leads back to the content folder, is still reported (`.#site.toml`, the
+        // lock an editor leaves, is a broken link).
+        let dot = item.file_name().to_string_lossy().starts_with('.');
+        (!dot || matches!(top, Top::Problem(..))).then_some(top)
+    }));
     out
 }
 
@@ -550,7 +553,12 @@ fn walk_below(root: &Path, dir: &Path) -> (Walked, Vec<Diagnostic>) {
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+        .filter_entry(|e| {
+            e.depth() == 0
+                || !e.file_name().to_string_lossy().starts_with('.')
+                // A link back to the content folder is reported whatever its name.
+                || (e.path_is_symlink() && e.file_type().is_dir() && same_folder(e.path(), root))
+        });
     while let Some(entry) = walker.next() {
         let entry = match entry {
             Ok(e) => e,

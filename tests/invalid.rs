@@ -288,6 +288,28 @@ fn symbolic_link_loops_are_reported_not_followed() {
     insta::assert_snapshot!(errors);
 }
 
+/// An editor's lock file beside `site.toml` (`.#site.toml`, a link to nowhere) is
+/// reported like any broken link, though dot-names are otherwise left out.
+#[cfg(unix)]
+#[test]
+fn a_broken_dot_link_is_still_reported() {
+    let dir = temp_content(&[("a/2023/evaluation.toml", b"year = 2023\n")]);
+    let p = dir.path();
+    std::os::unix::fs::symlink("user@host.123:1700000000", p.join(".#site.toml")).unwrap();
+    std::os::unix::fs::symlink("user@host.123:1700000000", p.join("a/.#department.toml")).unwrap();
+    std::fs::create_dir(p.join(".git")).unwrap();
+    std::fs::write(p.join(".git/config"), "x").unwrap();
+    let errors = errors_in(p);
+    for at in [".#site.toml", "a/.#department.toml"] {
+        assert!(
+            errors.contains(&format!("--> {at}\n")),
+            "no problem for {at}:\n{errors}"
+        );
+    }
+    assert_eq!(errors.matches("找不到").count(), 2, "{errors}");
+    assert!(!errors.contains(".git"), "{errors}");
+}
+
 /// The folders of the content folder are walked one by one (in parallel): a link from
 /// below one of them back to the content folder itself is still a loop, at any depth.
 #[cfg(unix)]
@@ -298,11 +320,16 @@ fn links_back_to_the_content_folder_from_below_are_loops() {
     std::os::unix::fs::symlink("..", p.join("a/top")).unwrap();
     std::os::unix::fs::symlink("../..", p.join("a/2023/top")).unwrap();
     std::os::unix::fs::symlink("../../a", p.join("a/2023/dept")).unwrap();
+    // Dot-names are left out, but not when they are links that loop.
+    std::os::unix::fs::symlink("..", p.join("a/.up")).unwrap();
+    std::os::unix::fs::symlink(".", p.join(".self")).unwrap();
     let errors = errors_in(p);
     for (at, to) in [
         ("a/top", "`.`（内容目录本身）"),
         ("a/2023/top", "`.`（内容目录本身）"),
         ("a/2023/dept", "`a`"),
+        ("a/.up", "`.`（内容目录本身）"),
+        (".self", "`.`（内容目录本身）"),
     ] {
         let problem = errors
             .split("\n\n")
@@ -313,7 +340,7 @@ fn links_back_to_the_content_folder_from_below_are_loops() {
             "{problem}\n{errors}"
         );
     }
-    assert_eq!(errors.matches("符号链接循环").count(), 3, "{errors}");
+    assert_eq!(errors.matches("符号链接循环").count(), 5, "{errors}");
     assert!(!errors.contains("年度目录下不应有子目录"), "{errors}");
 }
 
