@@ -288,6 +288,14 @@ fn symbolic_link_loops_are_reported_not_followed() {
     insta::assert_snapshot!(errors);
 }
 
+/// The problem reported at `at` among `errors` (panics when there is none).
+fn problem_at<'e>(errors: &'e str, at: &str) -> &'e str {
+    errors
+        .split("\n\n")
+        .find(|p| p.contains(&format!("--> {at}\n")))
+        .unwrap_or_else(|| panic!("no problem for {at}:\n{errors}"))
+}
+
 /// An editor's lock file beside `site.toml` (`.#site.toml`, a link to nowhere) is
 /// reported like any broken link, though dot-names are otherwise left out.
 #[cfg(unix)]
@@ -301,10 +309,7 @@ fn a_broken_dot_link_is_still_reported() {
     std::fs::write(p.join(".git/config"), "x").unwrap();
     let errors = errors_in(p);
     for at in [".#site.toml", "a/.#department.toml"] {
-        assert!(
-            errors.contains(&format!("--> {at}\n")),
-            "no problem for {at}:\n{errors}"
-        );
+        problem_at(&errors, at);
     }
     assert_eq!(errors.matches("找不到").count(), 2, "{errors}");
     assert!(!errors.contains(".git"), "{errors}");
@@ -331,10 +336,7 @@ fn links_back_to_the_content_folder_from_below_are_loops() {
         ("a/.up", "`.`（内容目录本身）"),
         (".self", "`.`（内容目录本身）"),
     ] {
-        let problem = errors
-            .split("\n\n")
-            .find(|p| p.contains(&format!("--> {at}\n")))
-            .unwrap_or_else(|| panic!("no problem for {at}:\n{errors}"));
+        let problem = problem_at(&errors, at);
         assert!(
             problem.contains(&format!("指向其上级目录 {to}")),
             "{problem}\n{errors}"

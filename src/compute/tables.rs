@@ -962,10 +962,14 @@ fn change_figures(
     out: &mut RecordFigures,
 ) {
     let change = diff(actual, prior);
+    let has_amounts = !matches!(actual, Calc::Missing(_)) || !matches!(prior, Calc::Missing(_));
+    let computable = has_amounts && !matches!(change, Calc::Missing(_));
+    if !computable && stated_change.is_none() && stated_rate.is_none() {
+        return;
+    }
     // The two formulas share their operands' text.
     let (shown_actual, shown_prior) = (show(actual).to_string(), show(prior).to_string());
-    let has_amounts = !matches!(actual, Calc::Missing(_)) || !matches!(prior, Calc::Missing(_));
-    if stated_change.is_some() || (has_amounts && !matches!(change, Calc::Missing(_))) {
+    if stated_change.is_some() || computable {
         F::new(
             cat!(path, ".change"),
             cat!(item, " 同比增减额"),
@@ -983,7 +987,7 @@ fn change_figures(
         )
         .add(out);
     }
-    if stated_rate.is_some() || (has_amounts && !matches!(change, Calc::Missing(_))) {
+    if stated_rate.is_some() || computable {
         F::new(
             cat!(path, ".change_rate"),
             cat!(item, " 同比增减率"),
