@@ -171,7 +171,11 @@ pub fn check_record(slug: &str, rec: &Record, figs: &RecordFigures) -> Vec<Findi
             year: rec.year,
             kind: rec.kind,
             figure: figure.to_string(),
-            excerpt: rec.source.line(line).to_string(),
+            excerpt: if line == 0 {
+                String::new()
+            } else {
+                rec.source.line_at(span_start).to_string()
+            },
         }
     };
 
@@ -603,13 +607,18 @@ type Push<'a> = dyn FnMut(usize, &str, Severity, &str, String, &'static str, Str
 /// Checks that are rules rather than figures: 得分 ≤ 分值, weights total 100, and
 /// publication within 20 days of approval.
 fn rule_checks(rec: &Record, _scheme: &Scheme, push: &mut Push) {
-    let over = |push: &mut Push, path: String, name: &str, w: &Option<Num>, s: &Option<Num>| {
+    // The path is written only for a finding (most scores are within their weights).
+    let over = |push: &mut Push,
+                path: &dyn Fn() -> String,
+                name: &str,
+                w: &Option<Num>,
+                s: &Option<Num>| {
         if let (Some(w), Some(s)) = (w, s)
             && s.value > w.value
         {
             push(
                 s.span.start,
-                &path,
+                &path(),
                 Severity::Error,
                 &s.value.to_string(),
                 format!("≤ {}", w.value),
@@ -624,7 +633,7 @@ fn rule_checks(rec: &Record, _scheme: &Scheme, push: &mut Push) {
                 for (i, p) in sc.parts.iter().enumerate() {
                     over(
                         push,
-                        format!("score.parts[{i}].score"),
+                        &|| format!("score.parts[{i}].score"),
                         &p.name,
                         &p.weight,
                         &p.score,
@@ -638,7 +647,7 @@ fn rule_checks(rec: &Record, _scheme: &Scheme, push: &mut Push) {
     for (i, ind) in indicators.iter().enumerate() {
         over(
             push,
-            format!("indicators[{i}].score"),
+            &|| format!("indicators[{i}].score"),
             ind.name.as_deref().unwrap_or("指标"),
             &ind.weight,
             &ind.score,
@@ -648,7 +657,7 @@ fn rule_checks(rec: &Record, _scheme: &Scheme, push: &mut Push) {
         for (i, ind) in proj.indicators.iter().enumerate() {
             over(
                 push,
-                format!("projects[{p}].indicators[{i}].score"),
+                &|| format!("projects[{p}].indicators[{i}].score"),
                 ind.name.as_deref().unwrap_or("指标"),
                 &ind.weight,
                 &ind.score,

@@ -36,7 +36,7 @@ impl Diagnostic {
             field: field.to_string(),
             message: message.to_string(),
             help: None,
-            excerpt: Some(source.line(line).to_string()),
+            excerpt: Some(source.line_at(offset).to_string()),
         }
     }
 

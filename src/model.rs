@@ -19,34 +19,29 @@ pub struct SourceFile {
     pub path: String,
     /// The file's text.
     pub text: String,
-    line_starts: Vec<usize>,
 }
 
 impl SourceFile {
-    /// Frees the text and its line index (once checked, a one-off build needs neither).
+    /// Wraps a file's text.
+    ///
+    /// Lines are found when a message needs one, not indexed up front: indexing every
+    /// line of every file was a fortieth of `check`, and most files need no position or
+    /// only a few.
+    pub fn new(path: String, text: String) -> Self {
+        SourceFile { path, text }
+    }
+
+    /// Frees the text (once checked, a one-off build needs it no more).
     pub fn forget_text(&mut self) {
         self.text = String::new();
-        self.line_starts = vec![0];
-    }
-}
-
-impl SourceFile {
-    /// Wraps a file's text, indexing its lines.
-    pub fn new(path: String, text: String) -> Self {
-        let mut line_starts = vec![0];
-        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
-        SourceFile {
-            path,
-            text,
-            line_starts,
-        }
     }
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
-        let start = self.line_starts[line];
+        let before = &self.text.as_bytes()[..offset];
+        let line = memchr::memchr_iter(b'\n', before).count();
+        let start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
         let col = self
             .text
             .get(start..offset)
@@ -54,16 +49,13 @@ impl SourceFile {
         (line + 1, col)
     }
 
-    /// The text of a 1-based line, without its line break.
-    pub fn line(&self, line: usize) -> &str {
-        let Some(&start) = self.line_starts.get(line.wrapping_sub(1)) else {
-            return "";
-        };
-        let end = self
-            .line_starts
-            .get(line)
-            .copied()
-            .unwrap_or(self.text.len());
+    /// The text of the line holding a byte offset, without its line break.
+    pub fn line_at(&self, offset: usize) -> &str {
+        let offset = offset.min(self.text.len());
+        let bytes = self.text.as_bytes();
+        let start = memchr::memrchr(b'\n', &bytes[..offset]).map_or(0, |i| i + 1);
+        let end = memchr::memchr(b'\n', &bytes[offset..]).map_or(bytes.len(), |i| offset + i);
+        // Both ends are at a line feed or an end of the text: character boundaries.
         self.text[start..end].trim_end_matches(['\n', '\r'])
     }
 }
@@ -1184,4 +1176,42 @@ pub fn private_covers(private: &[String], path: &str) -> bool {
                 .strip_prefix(p.as_str())
                 .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SourceFile;
+
+    /// Lines and columns as an index of line starts finds them.
+    fn by_index(text: &str, offset: usize) -> ((usize, usize), &str) {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        let offset = offset.min(text.len());
+        let line = starts.partition_point(|&s| s <= offset) - 1;
+        let col = text
+            .get(starts[line]..offset)
+            .map_or(1, |s| s.chars().count() + 1);
+        let end = starts.get(line + 1).copied().unwrap_or(text.len());
+        let excerpt = text[starts[line]..end].trim_end_matches(['\n', '\r']);
+        ((line + 1, col), excerpt)
+    }
+
+    #[test]
+    fn lines_and_columns_of_every_offset() {
+        for text in [
+            "",
+            "\n",
+            "a = 1",
+            "a = 1\n",
+            "# 说明\r\nb = \"中文\"\r\n\r\nc = 2\n\nd = '末行'",
+            "\n\n多行\n",
+        ] {
+            let file = SourceFile::new("f.toml".into(), text.into());
+            for offset in 0..=text.len() + 2 {
+                let (line_col, excerpt) = by_index(text, offset);
+                assert_eq!(file.line_col(offset), line_col, "{text:?} at {offset}");
+                assert_eq!(file.line_at(offset), excerpt, "{text:?} at {offset}");
+            }
+        }
+    }
 }

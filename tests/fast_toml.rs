@@ -205,7 +205,25 @@ fn table_rules_match_toml() {
         "a =\n",
         "k = 'unterminated\n",
         "x = 99999999999999999999999999999999999999999\n",
+        // What the builder checks itself, in place of `toml_parser`'s wrappers.
+        "# a control \u{1} in a comment\nx = 1\n",
+        "x = 1 # DEL \u{7f} after a value\n",
+        "x = 1\ry = 2\n",
     ];
+    let deep = |n: usize| format!("x = {}{}\n", "[".repeat(n), "]".repeat(n));
+    let deep_inline = |n: usize| format!("x = {}1{}\n", "{ a = ".repeat(n), " }".repeat(n));
+    let too_deep = [deep(81), deep_inline(81)];
+    let invalid = invalid
+        .iter()
+        .copied()
+        .chain(too_deep.iter().map(String::as_str));
+    for doc in [
+        deep(80),
+        deep_inline(80),
+        "x = 1\r\ny = 2\r\n# ok\r\n".to_string(),
+    ] {
+        assert!(agrees(&doc, &doc), "the fast path should read: {doc}");
+    }
     for doc in invalid {
         assert!(toml::from_str::<Tree>(doc).is_err(), "toml reads {doc:?}");
         assert!(

@@ -4,6 +4,7 @@
 use crate::model::Indicator;
 use crate::num::NumOrText;
 use rust_decimal::Decimal;
+use std::ops::Range;
 
 /// 指标性质.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -102,34 +103,37 @@ const UNITS: [&str; 14] = [
     "份",
 ];
 
-/// Numbers with their unit in a text: [(value, unit)].
-fn numbers(text: &str) -> Vec<(Decimal, String, usize, usize)> {
-    let t: Vec<char> = text.chars().collect();
+/// The numbers in a text, each with the unit printed right after it and its byte range:
+/// 「不少于613人次」 → [(613, 「人次」, 9..12)]. A full-width 「％」 is the unit 「%」.
+fn numbers(text: &str) -> Vec<(Decimal, &'static str, Range<usize>)> {
+    // Digits and the point are ASCII, and no byte of a multi-byte character is ASCII:
+    // the text is scanned as bytes and sliced only where an ASCII run starts or ends.
+    let bytes = text.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
-    while i < t.len() {
-        if t[i].is_ascii_digit() {
-            let start = i;
-            while i < t.len()
-                && (t[i].is_ascii_digit()
-                    || (t[i] == '.' && t.get(i + 1).is_some_and(|c| c.is_ascii_digit())))
-            {
-                i += 1;
-            }
-            let num: String = t[start..i].iter().collect();
-            // Only the next few characters can be a unit: copying the whole rest for
-            // every number was quadratic in a long text.
-            let rest: String = t[i..].iter().take(8).collect::<String>().replace('％', "%");
-            let unit = UNITS
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len()
+            && (bytes[i].is_ascii_digit()
+                || (bytes[i] == b'.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)))
+        {
+            i += 1;
+        }
+        let rest = &text[i..];
+        let unit = if rest.starts_with('％') {
+            "%"
+        } else {
+            UNITS
                 .iter()
                 .find(|u| rest.starts_with(*u))
                 .map_or("", |u| u)
-                .to_string();
-            if let Ok(v) = num.parse() {
-                out.push((v, unit, start, i));
-            }
-        } else {
-            i += 1;
+        };
+        if let Ok(v) = text[start..i].parse() {
+            out.push((v, unit, start..i));
         }
     }
     out
@@ -139,16 +143,14 @@ fn numbers(text: &str) -> Vec<(Decimal, String, usize, usize)> {
 /// 「≤100%」 → ≤ 100 %. `Err` says why it cannot.
 pub fn parse_target(text: &str) -> Result<Target, String> {
     let nums = numbers(text);
-    let [(value, unit, start, end)] = nums.as_slice() else {
+    let [(value, unit, range)] = nums.as_slice() else {
         return Err(if nums.is_empty() {
             "指标值为定性描述".to_string()
         } else {
             "指标值含多个数值，无法自动判断".to_string()
         });
     };
-    let chars: Vec<char> = text.chars().collect();
-    let before: String = chars[..*start].iter().collect();
-    let after: String = chars[*end..].iter().collect();
+    let (before, after) = (&text[..range.start], &text[range.end..]);
     let before_t = before.trim_end();
     let glyph = [
         "≥", ">=", "＞=", "≤", "<=", "＜=", "＝", "=", ">", "＞", "<", "＜", "≧", "≦",
@@ -160,7 +162,7 @@ pub fn parse_target(text: &str) -> Result<Target, String> {
     let words_le = ["不高于", "不超过", "不多于", "小于等于", "控制在", "低于"];
     let op = glyph
         .or_else(|| {
-            let a = after.trim_start_matches(unit.as_str());
+            let a = after.trim_start_matches(unit);
             if a.starts_with("以上") || a.starts_with("及以上") {
                 Some(Op::Ge)
             } else if a.starts_with("以下") || a.starts_with("以内") || a.starts_with("及以下")
@@ -186,14 +188,14 @@ pub fn parse_target(text: &str) -> Result<Target, String> {
         Some(op) => Ok(Target {
             op,
             value: *value,
-            unit: unit.clone(),
+            unit: unit.to_string(),
             assumed: false,
         }),
         // 「满意度90%」: a bare target is a floor, as 绩效目标 are; said on the page.
-        None if after.trim_start_matches(unit.as_str()).trim().is_empty() => Ok(Target {
+        None if after.trim_start_matches(unit).trim().is_empty() => Ok(Target {
             op: Op::Ge,
             value: *value,
-            unit: unit.clone(),
+            unit: unit.to_string(),
             assumed: true,
         }),
         None => Err("指标值未写明比较方式（以上/以下/≥/≤）".to_string()),
@@ -229,7 +231,7 @@ pub fn achievement(ind: &Indicator) -> Option<Achievement> {
     };
     let actual_nums = ind.actual.as_deref().map(numbers).unwrap_or_default();
     let actual = match actual_nums.as_slice() {
-        [(v, unit, _, _)]
+        [(v, unit, _)]
             if target
                 .as_ref()
                 .is_none_or(|t| t.unit.is_empty() || unit.is_empty() || *unit == t.unit) =>
@@ -278,6 +280,28 @@ mod tests {
         );
         let t = parse_target("社会公众或服务对象满意度90%").unwrap();
         assert!(t.assumed && t.op == Op::Ge);
+    }
+
+    #[test]
+    fn numbers_units_and_byte_ranges() {
+        fn n(s: &str) -> Vec<(String, &'static str, &str)> {
+            numbers(s)
+                .into_iter()
+                .map(|(v, u, r)| (v.to_string(), u, &s[r]))
+                .collect()
+        }
+        assert_eq!(
+            n("组织培训不少于613人次，覆盖12人"),
+            [("613".into(), "人次", "613"), ("12".into(), "人", "12")]
+        );
+        assert_eq!(n("满意度95.5％以上"), [("95.5".into(), "%", "95.5")]);
+        // A point not followed by a digit ends the number; units are matched in order.
+        assert_eq!(
+            n("完成3.项，提高1.5个百分点"),
+            [("3".into(), "", "3"), ("1.5".into(), "个百分点", "1.5")]
+        );
+        assert_eq!(n("第2季度"), [("2".into(), "", "2")]);
+        assert!(n("定性描述，无数值").is_empty());
     }
 
     #[test]
