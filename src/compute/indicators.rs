@@ -162,7 +162,7 @@ pub fn parse_target(text: &str) -> Result<Target, String> {
     let words_le = ["不高于", "不超过", "不多于", "小于等于", "控制在", "低于"];
     let op = glyph
         .or_else(|| {
-            let a = after.trim_start_matches(unit);
+            let a = past_unit(after, unit);
             if a.starts_with("以上") || a.starts_with("及以上") {
                 Some(Op::Ge)
             } else if a.starts_with("以下") || a.starts_with("以内") || a.starts_with("及以下")
@@ -192,13 +192,22 @@ pub fn parse_target(text: &str) -> Result<Target, String> {
             assumed: false,
         }),
         // 「满意度90%」: a bare target is a floor, as 绩效目标 are; said on the page.
-        None if after.trim_start_matches(unit).trim().is_empty() => Ok(Target {
+        None if past_unit(after, unit).trim().is_empty() => Ok(Target {
             op: Op::Ge,
             value: *value,
             unit: unit.to_string(),
             assumed: true,
         }),
         None => Err("指标值未写明比较方式（以上/以下/≥/≤）".to_string()),
+    }
+}
+
+/// The text after a number's unit as printed: 「％」 is the unit 「%」 too.
+fn past_unit<'t>(after: &'t str, unit: &str) -> &'t str {
+    if unit == "%" {
+        after.trim_start_matches(['%', '％'])
+    } else {
+        after.trim_start_matches(unit)
     }
 }
 
@@ -280,6 +289,12 @@ mod tests {
         );
         let t = parse_target("社会公众或服务对象满意度90%").unwrap();
         assert!(t.assumed && t.op == Op::Ge);
+        // A full-width 「％」 is read as 「%」, before 「以上」 and at the end.
+        let above = parse_target("满意度95.5％以上").unwrap();
+        assert_eq!((above.op, above.value.to_string()), (Op::Ge, "95.5".into()));
+        assert!(!above.assumed && above.unit == "%");
+        let bare = parse_target("满意度90％").unwrap();
+        assert!(bare.assumed && bare.op == Op::Ge && bare.unit == "%");
     }
 
     #[test]

@@ -5,7 +5,9 @@
 //! bundled workloads that is half of `gongkai check`. Here `toml_parser`'s events (the
 //! same lexer and parser `toml` uses) are built straight into a small tree of borrowed
 //! text, which is deserialized the way `toml`'s own deserializer does it: same visitor
-//! calls, same spans, same datetimes.
+//! calls, same spans, same datetimes, a map's keys in the same sorted order. Only a
+//! struct's keys come as written, unsorted: a derived struct's value does not depend on
+//! their order.
 //!
 //! This path only ever answers "here is the value" or "not here". Any syntax error, any
 //! wrong type, any key or table defined twice, and the few valid constructs it leaves
@@ -301,7 +303,7 @@ impl<'i> Builder<'i> {
     }
 
     /// A header read: the section's table starts empty. A table defined twice, or `[a]`
-    /// after `[a.b]` (valid TOML, left to `toml`), is refused by [`Builder::place`] when
+    /// after `[a.b]` (valid TOML, left to `toml`), is refused by [`place`] when
     /// the section ends.
     fn start_table(&mut self, header: Header<'i>) {
         self.current = Table::with_kind(Kind::Defined);
@@ -782,8 +784,9 @@ impl<'de> de::Deserializer<'de> for Item<'de> {
                 }
             }
             Value::Table(mut table) => {
-                // In key order, as `toml`'s maps hand them over: a type whose value
-                // depends on the order (an alias given after its name) reads the same.
+                // In key order, as `toml`'s maps hand them over: a map, or a type read
+                // through `deserialize_any` (an untagged enum's buffer, a visitor of its
+                // own), whose value may depend on the order, reads the same.
                 table.entries.sort_unstable_by(|x, y| x.0.cmp(&y.0));
                 visit_table(table, visitor)
             }
