@@ -28,6 +28,8 @@ use toml_parser::decoder::{Encoding, ScalarKind};
 use toml_parser::parser::EventReceiver;
 use toml_parser::{ErrorSink, ParseError, Raw, Source, Span};
 
+mod scan;
+
 /// Nesting of arrays and inline tables, as `toml` limits it.
 const DEPTH_LIMIT: usize = 80;
 /// Keys in a dotted key or a header: `toml` refuses 80; this path leaves long ones to it.
@@ -45,6 +47,38 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Option<T> {
         value: Value::Table(root),
     })
     .ok()
+}
+
+/// A file read by the quick path, kept to look into (see [`Tree::array_len`]).
+pub struct Tree<'i>(Table<'i>);
+
+impl<'i> Tree<'i> {
+    /// The tree of `text`, or `None` when `text` should be read by `toml` instead.
+    pub fn parse(text: &'i str) -> Option<Self> {
+        parse(text).map(Tree)
+    }
+
+    /// Number of elements of the array at `path` (0 when there is none).
+    pub fn array_len(&self, path: &[super::validate::Seg]) -> usize {
+        use super::validate::Seg;
+        let mut value = None::<&Value>;
+        for seg in path {
+            let next = match (seg, value) {
+                (Seg::Key(k), None) => self.0.get(k),
+                (Seg::Key(k), Some(Value::Table(t))) => t.get(k),
+                (Seg::Index(i), Some(Value::Array(items, _))) => items.get(*i),
+                _ => None,
+            };
+            match next {
+                Some(item) => value = Some(&item.value),
+                None => return 0,
+            }
+        }
+        match value {
+            Some(Value::Array(items, _)) => items.len(),
+            _ => 0,
+        }
+    }
 }
 
 /// A value of the tree; strings and numbers borrow the file's text unless escapes had to
@@ -100,6 +134,10 @@ impl<'i> Table<'i> {
 
     fn position(&self, key: &str) -> Option<usize> {
         self.entries.iter().position(|(k, _)| k == key)
+    }
+
+    fn get(&self, key: &str) -> Option<&Item<'i>> {
+        self.position(key).map(|i| &self.entries[i].1)
     }
 
     /// Adds a key that is not in the table yet.
@@ -159,26 +197,18 @@ struct Builder<'i> {
 }
 
 fn parse(text: &str) -> Option<Table<'_>> {
-    let source = Source::new(text);
-    let tokens = source.lex().into_vec();
-    let mut builder = Builder {
-        text,
-        failed: false,
-        root: Table::default(),
-        current: Table::default(),
-        header: None,
-        opening: None,
-        keys: Vec::new(),
-        spare_keys: Vec::new(),
-        key_start: 0,
-        pending: None,
-        stack: Vec::new(),
-    };
+    let mut builder = Builder::new(text);
     let mut error: Option<ParseError> = None;
-    // The builder does what `toml_parser`'s `RecursionGuard` and `ValidateWhitespace`
-    // would do around it (limit nesting, check comments and line breaks) itself: each
-    // wrapper was one more dynamic call on every event.
-    toml_parser::parser::parse_document(&tokens, &mut builder, &mut error);
+    if scan::document(text, &mut builder, &mut error).is_none() {
+        // Not in the shape the quick pass reads: `toml_parser`'s lexer and parser, from
+        // the start. The builder does what `toml_parser`'s `RecursionGuard` and
+        // `ValidateWhitespace` would do around it (limit nesting, check comments and
+        // line breaks) itself: each wrapper was one more dynamic call on every event.
+        builder = Builder::new(text);
+        error = None;
+        let tokens = Source::new(text).lex().into_vec();
+        toml_parser::parser::parse_document(&tokens, &mut builder, &mut error);
+    }
     if error.is_some() || builder.failed {
         return None;
     }
@@ -194,6 +224,22 @@ fn range(span: Span) -> Range<usize> {
 }
 
 impl<'i> Builder<'i> {
+    fn new(text: &'i str) -> Self {
+        Builder {
+            text,
+            failed: false,
+            root: Table::default(),
+            current: Table::default(),
+            header: None,
+            opening: None,
+            keys: Vec::new(),
+            spare_keys: Vec::new(),
+            key_start: 0,
+            pending: None,
+            stack: Vec::new(),
+        }
+    }
+
     fn fail(&mut self) {
         self.failed = true;
     }
