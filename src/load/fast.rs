@@ -2,12 +2,13 @@
 //!
 //! `toml` reads a document by first listing every parser event, then building a tree of
 //! sorted maps with a span on every key and value, and only then deserializing: on the
-//! bundled workloads that is half of `gongkai check`. Here `toml_parser`'s events (the
-//! same lexer and parser `toml` uses) are built straight into a small tree of borrowed
-//! text, which is deserialized the way `toml`'s own deserializer does it: same visitor
-//! calls, same spans, same datetimes, a map's keys in the same sorted order. Only a
-//! struct's keys come as written, unsorted: a derived struct's value does not depend on
-//! their order.
+//! bundled workloads that is half of `gongkai check`. Here the parser events are built
+//! straight into a small tree of borrowed text, which is deserialized the way `toml`'s
+//! own deserializer does it: same visitor calls, same spans, same datetimes, a map's keys
+//! in the same sorted order. Only a struct's keys come as written, unsorted: a derived
+//! struct's value does not depend on their order. The events come from one hand-written
+//! pass over the bytes ([`scan`]) for files in the usual shape, and otherwise from
+//! `toml_parser`'s lexer and parser (the ones `toml` uses), which give the same events.
 //!
 //! This path only ever answers "here is the value" or "not here". Any syntax error, any
 //! wrong type, any key or table defined twice, and the few valid constructs it leaves

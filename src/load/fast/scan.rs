@@ -115,8 +115,8 @@ impl<R: EventReceiver> Scan<'_, '_, R> {
         }
     }
 
-    /// A line feed, or a carriage return and line feed; a lone carriage return is left
-    /// to `toml_parser`.
+    /// A line feed, or a carriage return and line feed. `toml_parser`'s lexer takes a lone
+    /// carriage return for a line break too (the builder then refuses it): left to it.
     fn newline(&mut self) -> Option<()> {
         let len = match self.peek()? {
             b'\n' => 1,
@@ -165,7 +165,6 @@ impl<R: EventReceiver> Scan<'_, '_, R> {
         }
         self.whitespace();
         self.keys()?;
-        self.whitespace();
         let close = self.pos;
         if self.peek()? != b']' {
             return None;
@@ -187,7 +186,6 @@ impl<R: EventReceiver> Scan<'_, '_, R> {
 
     fn key_value(&mut self) -> Option<()> {
         self.keys()?;
-        self.whitespace();
         if self.peek()? != b'=' {
             return None;
         }
@@ -388,7 +386,7 @@ impl<R: EventReceiver> Scan<'_, '_, R> {
 
     /// `{ … }` on one line, without a trailing comma.
     fn inline_table(&mut self) -> Option<()> {
-        #[derive(Clone, Copy, PartialEq)]
+        #[derive(Clone, Copy)]
         enum Needs {
             Key,
             Equals,
