@@ -1,8 +1,9 @@
 //! How fast can a content folder be read at all? Times, on the same files:
 //! reading them, parsing them with the `toml` crate alone (one core, then every core),
-//! the loader's quick path (`load::fast`: `toml_parser`'s events built into its tree and
-//! walked by a deserializer that keeps nothing), and `gongkai check` (load, compute,
-//! check) — so that `check`'s time can be compared with the parsers it is built on.
+//! the loader's quick path (`load::fast`: parser events, from its own pass over the
+//! bytes, built into its tree and walked by a deserializer that keeps nothing), and
+//! `gongkai check` (load, compute, check) — so that `check`'s time can be compared with
+//! the parsers it is built on.
 //!
 //! ```sh
 //! cargo run --release --example parse_floor -- target/bench/reference-10000/content
