@@ -207,7 +207,8 @@ pub fn refresh(dir: &Path) -> Result<(), String> {
     let mut files = Vec::new();
     for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
         let entry = entry.map_err(|e| format!("无法读取 (cannot read) {}: {e}", dir.display()))?;
-        if entry.file_type().is_dir() {
+        // The folder itself (a link to one included) is not one of its files.
+        if entry.depth() == 0 || entry.file_type().is_dir() {
             continue;
         }
         let rel = crate::write::relative(dir, entry.path());
@@ -252,7 +253,7 @@ pub fn verify(dir: &Path) -> Result<VerifyReport, String> {
     let mut present: BTreeMap<String, std::path::PathBuf> = BTreeMap::new();
     for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
         let entry = entry.map_err(|e| format!("无法读取 (cannot read) {}: {e}", dir.display()))?;
-        if !entry.file_type().is_dir() {
+        if entry.depth() > 0 && !entry.file_type().is_dir() {
             let rel = crate::write::relative(dir, entry.path());
             if rel != FILE {
                 present.insert(rel, entry.into_path());

@@ -32,7 +32,7 @@ fn err(msg: String) -> WriteError {
 /// Refuses output folders that would destroy something: `/`, the home folder, the
 /// content or theme folder or one of their parents.
 pub fn check_output_dir(output: &Path, protected: &[&Path]) -> Result<(), WriteError> {
-    let out = absolute(output);
+    let out = resolved(output);
     if out.parent().is_none() {
         return Err(err(format!(
             "拒绝使用根目录作为输出目录 (refusing to use {} as the output folder)",
@@ -93,7 +93,8 @@ pub fn foreign_files(output: &Path) -> Result<Vec<String>, WriteError> {
                 "无法读取输出目录 (cannot read the output folder): {e}"
             ))
         })?;
-        if entry.file_type().is_dir() {
+        // The folder itself is no file of it, even when it is a link to one.
+        if entry.depth() == 0 || entry.file_type().is_dir() {
             continue;
         }
         let rel = relative(output, entry.path());
@@ -112,6 +113,18 @@ pub fn relative(root: &Path, path: &Path) -> String {
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
         .join("/")
+}
+
+/// The output folder as the build replaces it: [`absolute`], and when it is a symbolic
+/// link (a web root linked into the project), the folder it points to. The build then
+/// swaps that folder and the link stays, rather than the link being swapped for a new
+/// folder while the web server goes on serving the old one.
+fn resolved(output: &Path) -> PathBuf {
+    let out = absolute(output);
+    match fs::symlink_metadata(&out) {
+        Ok(m) if m.file_type().is_symlink() => fs::canonicalize(&out).unwrap_or(out),
+        _ => out,
+    }
 }
 
 /// An absolute, lexically normalised path (no filesystem access needed).
@@ -242,7 +255,7 @@ pub struct Staging {
 impl Staging {
     /// Creates the staging folder for `output`.
     pub fn create(output: &Path) -> Result<Staging, WriteError> {
-        let out = absolute(output);
+        let out = resolved(output);
         let parent = out
             .parent()
             .ok_or_else(|| err("输出目录无上级目录 (the output folder has no parent)".into()))?
@@ -626,7 +639,7 @@ impl Spares {
     pub fn prepare(out: &Path, paths: &[String]) -> Spares {
         use std::sync::atomic::{AtomicUsize, Ordering};
         static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let out = absolute(out);
+        let out = resolved(out);
         let parent = out.parent().map(Path::to_path_buf).unwrap_or_default();
         let name = folder_name(&out);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);

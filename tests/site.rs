@@ -120,6 +120,54 @@ fn rebuilds_are_byte_identical_whatever_the_thread_count() {
     );
 }
 
+/// An output folder that is a symbolic link (a web root linked into the project) is
+/// updated where it points: the link stays a link, the folder it names gets the new
+/// site, a second build needs no `--clean` (the link is no foreign file), and `verify`
+/// passes through it.
+#[test]
+#[cfg(unix)]
+fn a_linked_output_folder_is_built_where_it_points() {
+    let tmp = tempfile::tempdir().unwrap();
+    let web = tmp.path().join("www/site");
+    common::build_into(&web);
+    let page = web.join("xiangxi-xfj/2023/index.html");
+    std::fs::write(&page, "stale").unwrap();
+    std::fs::remove_file(web.join("manifest.json")).unwrap();
+    let link = tmp.path().join("project/output");
+    std::fs::create_dir_all(link.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(&web, &link).unwrap();
+    // Without a manifest every file is foreign: replaced only with --clean.
+    let opts = gongkai::BuildOptions {
+        content: root().join("content"),
+        theme: root().join("themes/default"),
+        output: link.clone(),
+        clean: true,
+    };
+    gongkai::build(&opts).unwrap();
+    for _ in 0..2 {
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_ne!(std::fs::read_to_string(&page).unwrap(), "stale");
+        assert_eq!(tree(&web), tree(built()));
+        let v = gongkai::manifest::verify(&link).unwrap();
+        assert!(v.changed.is_empty() && v.missing.is_empty() && v.extra.is_empty());
+        common::build_into(&link);
+    }
+    // Nothing left beside the link or beside the folder.
+    let names = |d: &std::path::Path| -> Vec<String> {
+        std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect()
+    };
+    assert_eq!(names(link.parent().unwrap()), ["output"]);
+    assert_eq!(names(web.parent().unwrap()), ["site"]);
+}
+
 #[test]
 fn a_failed_build_leaves_the_previous_output_untouched() {
     let tmp = tempfile::tempdir().unwrap();
