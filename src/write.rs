@@ -30,17 +30,21 @@ fn err(msg: String) -> WriteError {
 }
 
 /// Refuses output folders that would destroy something: `/`, the home folder, the
-/// content or theme folder or one of their parents.
+/// content or theme folder or one of their parents, a mount point. Paths are compared
+/// as written and with their links resolved (an output link that names the content
+/// folder, or a folder reached through a linked parent, is refused too).
 pub fn check_output_dir(output: &Path, protected: &[&Path]) -> Result<(), WriteError> {
     let out = resolved(output);
-    if out.parent().is_none() {
+    if out.parent().is_none() || real(&out).parent().is_none() {
         return Err(err(format!(
             "拒绝使用根目录作为输出目录 (refusing to use {} as the output folder)",
             out.display()
         )));
     }
+    let forms = |p: &Path| [absolute(p), real(p)];
+    let outs = [absolute(output), out.clone(), real(&out)];
     if let Some(home) = std::env::var_os("HOME").map(PathBuf::from)
-        && absolute(&home) == out
+        && forms(&home).iter().any(|h| outs.contains(h))
     {
         return Err(err(format!(
             "拒绝使用主目录作为输出目录 (refusing to use the home folder {} as the output folder)",
@@ -48,21 +52,34 @@ pub fn check_output_dir(output: &Path, protected: &[&Path]) -> Result<(), WriteE
         )));
     }
     for p in protected {
-        let p = absolute(p);
-        if p.starts_with(&out) {
-            return Err(err(format!(
-                "输出目录 {} 包含或等于 {}，构建会覆盖它 (the output folder contains or is {}; choose another)",
-                out.display(),
-                p.display(),
-                p.display()
-            )));
+        for (o, p) in outs.iter().flat_map(|o| forms(p).map(|p| (o, p))) {
+            if p.starts_with(o) {
+                return Err(err(format!(
+                    "输出目录 {} 包含或等于 {}，构建会覆盖它 (the output folder contains or is {}; choose another)",
+                    out.display(),
+                    p.display(),
+                    p.display()
+                )));
+            }
+            if o.starts_with(&p) {
+                return Err(err(format!(
+                    "输出目录 {} 位于 {} 之内，请放到它外面 (the output folder is inside {}; choose one outside it)",
+                    out.display(),
+                    p.display(),
+                    p.display()
+                )));
+            }
         }
-        if out.starts_with(&p) {
+    }
+    // A mount point cannot be swapped for another folder: refused now, not after the
+    // whole build.
+    #[cfg(unix)]
+    if let (Ok(m), Some(Ok(pm))) = (fs::metadata(&out), out.parent().map(fs::metadata)) {
+        use std::os::unix::fs::MetadataExt;
+        if m.is_dir() && m.dev() != pm.dev() {
             return Err(err(format!(
-                "输出目录 {} 位于 {} 之内，请放到它外面 (the output folder is inside {}; choose one outside it)",
-                out.display(),
-                p.display(),
-                p.display()
+                "输出目录 {} 是挂载点，构建无法替换它；请用其中的子目录 (the output folder is a mount point, which a build cannot replace; use a folder inside it)",
+                out.display()
             )));
         }
     }
@@ -119,11 +136,49 @@ pub fn relative(root: &Path, path: &Path) -> String {
 /// link (a web root linked into the project), the folder it points to. The build then
 /// swaps that folder and the link stays, rather than the link being swapped for a new
 /// folder while the web server goes on serving the old one.
+///
+/// A link to a folder that does not exist yet names where the site will be built.
 fn resolved(output: &Path) -> PathBuf {
-    let out = absolute(output);
-    match fs::symlink_metadata(&out) {
-        Ok(m) if m.file_type().is_symlink() => fs::canonicalize(&out).unwrap_or(out),
-        _ => out,
+    let mut out = absolute(output);
+    // A few hops: a chain of links to a missing folder (a loop ends here too, and the
+    // build then fails with the file system's own error).
+    for _ in 0..8 {
+        match fs::symlink_metadata(&out) {
+            Ok(m) if m.file_type().is_symlink() => {}
+            _ => return out,
+        }
+        if let Ok(real) = fs::canonicalize(&out) {
+            return real;
+        }
+        match fs::read_link(&out) {
+            Ok(target) => {
+                let parent = out.parent().map(Path::to_path_buf).unwrap_or_default();
+                out = absolute(&parent.join(target));
+            }
+            Err(_) => return out,
+        }
+    }
+    out
+}
+
+/// `p` with every link resolved as far as it exists on disk (its nearest existing
+/// ancestor made canonical, the rest appended), for comparing folders.
+fn real(p: &Path) -> PathBuf {
+    let whole = absolute(p);
+    let mut base = whole.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(mut c) = fs::canonicalize(base) {
+            c.extend(rest.iter().rev());
+            return c;
+        }
+        match (base.file_name(), base.parent()) {
+            (Some(name), Some(parent)) => {
+                rest.push(name.to_os_string());
+                base = parent;
+            }
+            _ => return whole,
+        }
     }
 }
 
@@ -941,6 +996,48 @@ mod tests {
         assert!(check_output_dir(Path::new("site"), &[Path::new("site/content")]).is_err());
         assert!(check_output_dir(Path::new("site/content"), &[Path::new("site/content")]).is_err());
         assert!(check_output_dir(Path::new("output"), &[Path::new("content")]).is_ok());
+    }
+
+    /// Links cannot smuggle the content folder in as the output: an output link naming
+    /// it, or the content folder reached through a linked parent, is refused like the
+    /// folder itself; a link to a folder elsewhere, even one not made yet, is fine and
+    /// resolves to where the site will be built.
+    #[test]
+    #[cfg(unix)]
+    fn links_do_not_hide_the_content_folder() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let real_proj = dir.path().join("data/proj");
+        let content = real_proj.join("content");
+        fs::create_dir_all(&content).unwrap();
+        let proj = dir.path().join("proj");
+        symlink(&real_proj, &proj).unwrap();
+        // The output is a link to the content folder, named through the linked parent.
+        symlink(&content, real_proj.join("public")).unwrap();
+        for (out, prot) in [
+            (proj.join("public"), proj.join("content")),
+            (proj.join("public"), content.clone()),
+            (real_proj.join("public"), proj.join("content")),
+            (proj.join("content"), content.clone()),
+            (content.join("site"), proj.join("content")),
+            (proj.join("content/site"), content.clone()),
+        ] {
+            assert!(
+                check_output_dir(&out, &[&prot]).is_err(),
+                "{} against {}",
+                out.display(),
+                prot.display()
+            );
+        }
+        let www = dir.path().join("www/site");
+        symlink(&www, real_proj.join("site")).unwrap();
+        assert!(check_output_dir(&proj.join("site"), &[&proj.join("content")]).is_ok());
+        assert_eq!(resolved(&proj.join("site")), www);
+        fs::create_dir_all(&www).unwrap();
+        assert_eq!(
+            resolved(&proj.join("site")),
+            fs::canonicalize(&www).unwrap()
+        );
     }
 
     /// The old tree goes whole, entries of every kind, and a symbolic link in it is
