@@ -200,22 +200,34 @@ impl Manifest {
     }
 }
 
+/// The files of a built folder besides its manifest, in name order: each one's path
+/// relative to `dir` (`/`-separated) and its full path. Sub-folders are left out, and so
+/// is the folder itself, even when it is a link to one.
+pub fn files_under(
+    dir: &Path,
+) -> impl Iterator<Item = Result<(String, std::path::PathBuf), walkdir::Error>> + '_ {
+    walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(move |entry| match entry {
+            Err(e) => Some(Err(e)),
+            Ok(e) if e.depth() == 0 || e.file_type().is_dir() => None,
+            Ok(e) => {
+                let rel = crate::write::relative(dir, e.path());
+                (rel != FILE).then(|| Ok((rel, e.into_path())))
+            }
+        })
+}
+
 /// Re-lists every file of `dir` in its manifest, keeping the content digest: for
 /// commands that add to a built site (`gongkai pdf` adds PDFs and their links).
 pub fn refresh(dir: &Path) -> Result<(), String> {
     let old = Manifest::read(dir)?;
     let mut files = Vec::new();
-    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
-        let entry = entry.map_err(|e| format!("无法读取 (cannot read) {}: {e}", dir.display()))?;
-        // The folder itself (a link to one included) is not one of its files.
-        if entry.depth() == 0 || entry.file_type().is_dir() {
-            continue;
-        }
-        let rel = crate::write::relative(dir, entry.path());
-        if rel == FILE {
-            continue;
-        }
-        let bytes = std::fs::read(entry.path()).map_err(|e| format!("{rel}: {e}"))?;
+    for entry in files_under(dir) {
+        let (rel, path) =
+            entry.map_err(|e| format!("无法读取 (cannot read) {}: {e}", dir.display()))?;
+        let bytes = std::fs::read(&path).map_err(|e| format!("{rel}: {e}"))?;
         files.push(ManifestEntry {
             path: rel,
             size: bytes.len() as u64,
@@ -251,14 +263,10 @@ impl VerifyReport {
 pub fn verify(dir: &Path) -> Result<VerifyReport, String> {
     let manifest = Manifest::read(dir)?;
     let mut present: BTreeMap<String, std::path::PathBuf> = BTreeMap::new();
-    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
-        let entry = entry.map_err(|e| format!("无法读取 (cannot read) {}: {e}", dir.display()))?;
-        if entry.depth() > 0 && !entry.file_type().is_dir() {
-            let rel = crate::write::relative(dir, entry.path());
-            if rel != FILE {
-                present.insert(rel, entry.into_path());
-            }
-        }
+    for entry in files_under(dir) {
+        let (rel, path) =
+            entry.map_err(|e| format!("无法读取 (cannot read) {}: {e}", dir.display()))?;
+        present.insert(rel, path);
     }
     let mut report = VerifyReport::default();
     for f in &manifest.files {

@@ -104,18 +104,13 @@ pub fn foreign_files(output: &Path) -> Result<Vec<String>, WriteError> {
         Err(_) => Default::default(),
     };
     let mut foreign = Vec::new();
-    for entry in walkdir::WalkDir::new(output).sort_by_file_name() {
-        let entry = entry.map_err(|e| {
+    for entry in crate::manifest::files_under(output) {
+        let (rel, _) = entry.map_err(|e| {
             err(format!(
                 "无法读取输出目录 (cannot read the output folder): {e}"
             ))
         })?;
-        // The folder itself is no file of it, even when it is a link to one.
-        if entry.depth() == 0 || entry.file_type().is_dir() {
-            continue;
-        }
-        let rel = relative(output, entry.path());
-        if rel != crate::manifest::FILE && !listed.contains(&rel) {
+        if !listed.contains(&rel) {
             foreign.push(rel);
         }
     }
