@@ -20,6 +20,7 @@ use crate::render::{self, RenderError, Theme};
 use crate::{BuildError, BuildOptions, BuildReport, Timings, compute, load, site, write};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
 use std::sync::Mutex;
 
 mod package;
@@ -27,6 +28,9 @@ mod package;
 /// A built site kept in memory for rebuilds.
 pub struct Workspace {
     opts: BuildOptions,
+    /// The output folder as its full build resolved it ([`write::OutputDir::path`]):
+    /// rebuilds write there, beside the spares, even if the output link is re-pointed.
+    output: PathBuf,
     content: Content,
     computed: compute::Computed,
     findings: Vec<Finding>,
@@ -137,6 +141,8 @@ pub struct Rebuild {
     pub removed: Vec<String>,
     /// Whether it took a full build.
     pub full: bool,
+    /// A full build's warnings ([`BuildReport::warnings`]).
+    pub warnings: Vec<String>,
     /// Stage timings.
     pub timings: Timings,
 }
@@ -177,10 +183,11 @@ pub(crate) fn full_build(
     keep: bool,
     strict: bool,
 ) -> Result<(Option<Workspace>, BuildReport), BuildError> {
-    write::check_output_dir(&opts.output, &[&opts.content, &opts.theme])
-        .map_err(BuildError::Write)?;
+    // Resolved once: every step below uses the same folder.
+    let output = write::OutputDir::new(&opts.output);
+    write::check_output_dir(&output, &[&opts.content, &opts.theme]).map_err(BuildError::Write)?;
     if !opts.clean {
-        crate::refuse_foreign_files(&opts.output)?;
+        crate::refuse_foreign_files(output.path())?;
     }
     let mut timings = Timings::default();
     let (checked, hashes) = if keep {
@@ -212,7 +219,7 @@ pub(crate) fn full_build(
             site::build(content, computed, findings, None)
         }
     });
-    let staging = write::Staging::create(&opts.output).map_err(BuildError::Write)?;
+    let staging = write::Staging::create(&output).map_err(BuildError::Write)?;
     let sink = |path: &str, bytes: &[u8]| staging.put(path, bytes).map_err(|e| e.0);
     // A kept build keeps every record's rows, in page order, and each table's SHA-256
     // state before them, for rebuilds to hash again only from an edited record on.
@@ -269,7 +276,7 @@ pub(crate) fn full_build(
         keep.then(|| timings.time("package index", || package::Package::written(kept, marks)));
     drop(site);
     let content_sha256 = manifest::digest_of(&hashes);
-    let manifest = timings
+    let (manifest, leftover) = timings
         .time("swap", || staging.commit(&content_sha256))
         .map_err(BuildError::Write)?;
     // Rebuilds write the package tables and the manifest through spare copies.
@@ -280,7 +287,7 @@ pub(crate) fn full_build(
                 .map(|t| format!("data/{}.csv", t.name))
                 .collect();
             paths.push(manifest::FILE.to_string());
-            write::Spares::prepare(&opts.output, &paths)
+            write::Spares::prepare(output.path(), &paths)
         })
     });
     let report = BuildReport {
@@ -290,6 +297,7 @@ pub(crate) fn full_build(
         files: manifest.files.len(),
         bytes: manifest.files.iter().map(|f| f.size).sum(),
         findings: checked.findings.clone(),
+        warnings: leftover.into_iter().collect(),
         timings,
     };
     if !keep {
@@ -300,6 +308,7 @@ pub(crate) fn full_build(
     }
     let ws = Workspace {
         opts: opts.clone(),
+        output: output.path().to_path_buf(),
         content: checked.content,
         computed: checked.computed,
         findings: checked.findings,
@@ -426,7 +435,7 @@ impl Workspace {
         let (files, site_parts, output, spares) = (
             &mut self.files,
             &mut self.site_parts,
-            &self.opts.output,
+            &self.output,
             &self.spares,
         );
         let mut stages = Timings::default();
@@ -577,7 +586,7 @@ impl Workspace {
         timings
             .time("write", || {
                 write::update_in_place(
-                    &self.opts.output,
+                    &self.output,
                     &written,
                     &[],
                     &removed,
@@ -594,6 +603,7 @@ impl Workspace {
             written: wrote,
             removed,
             full: false,
+            warnings: Vec::new(),
             timings,
         })
     }
@@ -648,6 +658,7 @@ impl Workspace {
             written: Vec::new(),
             removed: Vec::new(),
             full: true,
+            warnings: report.warnings,
             timings: report.timings,
         })
     }

@@ -85,6 +85,9 @@ pub struct BuildReport {
     pub bytes: u64,
     /// Findings of the check stage.
     pub findings: Vec<check::Finding>,
+    /// Things the user should know although the build succeeded (the previous output
+    /// could not be removed entirely).
+    pub warnings: Vec<String>,
     /// Stage timings.
     pub timings: Timings,
 }

@@ -169,6 +169,13 @@ fn fail(e: &BuildError) -> ExitCode {
     }
 }
 
+/// A successful build's warnings, on standard error.
+fn warn(warnings: &[String]) {
+    for w in warnings {
+        eprintln!("注意 (warning)：{w}");
+    }
+}
+
 fn build(opts: BuildOptions, strict: bool, show_timings: bool) -> ExitCode {
     let start = Instant::now();
     let built = if strict {
@@ -195,6 +202,7 @@ fn build(opts: BuildOptions, strict: bool, show_timings: bool) -> ExitCode {
                 count(Severity::Warning),
                 count(Severity::Info),
             );
+            warn(&r.warnings);
             ExitCode::SUCCESS
         }
         Err(e) => fail(&e),
@@ -235,6 +243,7 @@ fn watch(opts: BuildOptions, interval: u64) -> ExitCode {
         start.elapsed().as_secs_f64(),
         content.display()
     );
+    warn(&report.warnings);
     // Ctrl+C lets the rebuild under way finish, and the workspace removes its spares.
     catch_stop();
     loop {
@@ -268,7 +277,8 @@ fn watch(opts: BuildOptions, interval: u64) -> ExitCode {
                     changed.join("、"),
                     r.pages,
                     t.elapsed().as_secs_f64()
-                )
+                );
+                warn(&r.warnings);
             }
             Err(e @ gongkai::BuildError::Content(_)) => {
                 eprintln!("{e}\n未更新，网站保持上一版本 (not rebuilt; the site is unchanged)")

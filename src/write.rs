@@ -29,12 +29,39 @@ fn err(msg: String) -> WriteError {
     WriteError(msg)
 }
 
+/// The output folder of one build, resolved once when the build starts: the folder as
+/// written (made absolute) and the folder the build replaces ([`resolved`]: when the
+/// output is a symbolic link, the folder it names). Every step of the build — the
+/// checks, the new tree, the swap, `watch`'s spares and rebuilds — uses this one
+/// answer, so that a link re-pointed while a build runs cannot split its checks from
+/// its writes.
+#[derive(Debug, Clone)]
+pub struct OutputDir {
+    written: PathBuf,
+    target: PathBuf,
+}
+
+impl OutputDir {
+    /// Resolves `output` (reads the links on its path; nothing is created).
+    pub fn new(output: &Path) -> OutputDir {
+        OutputDir {
+            written: absolute(output),
+            target: resolved(output),
+        }
+    }
+
+    /// The folder the build replaces (the link's target when the output is a link).
+    pub fn path(&self) -> &Path {
+        &self.target
+    }
+}
+
 /// Refuses output folders that would destroy something: `/`, the home folder, the
 /// content or theme folder or one of their parents, a mount point. Paths are compared
 /// as written and with their links resolved (an output link that names the content
 /// folder, or a folder reached through a linked parent, is refused too).
-pub fn check_output_dir(output: &Path, protected: &[&Path]) -> Result<(), WriteError> {
-    let out = resolved(output);
+pub fn check_output_dir(output: &OutputDir, protected: &[&Path]) -> Result<(), WriteError> {
+    let out = output.target.clone();
     if out.parent().is_none() || real(&out).parent().is_none() {
         return Err(err(format!(
             "拒绝使用根目录作为输出目录 (refusing to use {} as the output folder)",
@@ -42,7 +69,7 @@ pub fn check_output_dir(output: &Path, protected: &[&Path]) -> Result<(), WriteE
         )));
     }
     let forms = |p: &Path| [absolute(p), real(p)];
-    let outs = [absolute(output), out.clone(), real(&out)];
+    let outs = [output.written.clone(), out.clone(), real(&out)];
     if let Some(home) = std::env::var_os("HOME").map(PathBuf::from)
         && forms(&home).iter().any(|h| outs.contains(h))
     {
@@ -304,8 +331,8 @@ pub struct Staging {
 
 impl Staging {
     /// Creates the staging folder for `output`.
-    pub fn create(output: &Path) -> Result<Staging, WriteError> {
-        let out = resolved(output);
+    pub fn create(output: &OutputDir) -> Result<Staging, WriteError> {
+        let out = output.target.clone();
         let parent = out
             .parent()
             .ok_or_else(|| err("输出目录无上级目录 (the output folder has no parent)".into()))?
@@ -403,8 +430,13 @@ impl Staging {
     }
 
     /// Writes `manifest.json` (every file with its size and SHA-256, the gongkai version
-    /// and the content's digest) and swaps the new tree in. Returns the manifest.
-    pub fn commit(mut self, content_sha256: &str) -> Result<Manifest, WriteError> {
+    /// and the content's digest) and swaps the new tree in. Returns the manifest and,
+    /// when the previous tree could not be removed afterwards, a warning saying where it
+    /// was left (the build itself succeeded).
+    pub fn commit(
+        mut self,
+        content_sha256: &str,
+    ) -> Result<(Manifest, Option<String>), WriteError> {
         let mut files = std::mem::take(&mut *self.files.lock().unwrap_or_else(|p| p.into_inner()));
         files.sort_by(|a, b| a.path.cmp(&b.path));
         let manifest = Manifest::new(content_sha256, files);
@@ -419,14 +451,14 @@ impl Staging {
                 crate::manifest::FILE
             ))
         })?;
-        swap(&self.dir, &self.out).map_err(|e| {
+        let leftover = swap(&self.dir, &self.out).map_err(|e| {
             err(format!(
                 "无法替换输出目录 {} (could not swap the output folder): {e}",
                 self.out.display()
             ))
         })?;
         self.committed = true;
-        Ok(manifest)
+        Ok((manifest, leftover.map(|l| l.to_string())))
     }
 }
 
@@ -683,15 +715,14 @@ struct Spare {
 }
 
 impl Spares {
-    /// Spares of the output `out`'s files `paths` (relative, `/`-separated), copied from
-    /// it (the kernel copies; a file that is missing or cannot be copied gets its spare
-    /// at its first rebuild).
+    /// Spares of the output folder `out`'s files `paths` (relative, `/`-separated; `out`
+    /// as [`OutputDir::path`] gives it), copied from it (the kernel copies; a file that
+    /// is missing or cannot be copied gets its spare at its first rebuild).
     pub fn prepare(out: &Path, paths: &[String]) -> Spares {
         use std::sync::atomic::{AtomicUsize, Ordering};
         static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let out = resolved(out);
         let parent = out.parent().map(Path::to_path_buf).unwrap_or_default();
-        let name = folder_name(&out);
+        let name = folder_name(out);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let dir = parent.join(format!(".{name}.spare-{}.{n}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
@@ -893,15 +924,22 @@ fn remove_leftovers(parent: &Path, name: &str) {
 /// Once the new tree is in place the swap has succeeded: what cannot be removed of the
 /// old one then (`.<name>.new-<pid>` or `.<name>.old-<pid>` beside the output) is removed
 /// by the next build (see [`remove_leftovers`]).
-fn swap(staging: &Path, out: &Path) -> io::Result<()> {
+fn swap(staging: &Path, out: &Path) -> io::Result<Option<Leftover>> {
     if !out.exists() {
-        return fs::rename(staging, out);
+        return fs::rename(staging, out).map(|()| None);
     }
+    // Once the new tree is in place the build has succeeded: a previous tree that
+    // cannot be removed is reported, and the next build removes it (`remove_leftovers`).
+    let remove = |old: &Path| {
+        remove_tree(old).err().map(|error| Leftover {
+            path: old.to_path_buf(),
+            error,
+        })
+    };
     #[cfg(target_os = "linux")]
     {
         if exchange(staging, out).is_ok() {
-            let _ = remove_tree(staging);
-            return Ok(());
+            return Ok(remove(staging));
         }
     }
     let old = out.with_file_name(format!(
@@ -919,8 +957,26 @@ fn swap(staging: &Path, out: &Path) -> io::Result<()> {
         fs::rename(&old, out)?;
         return Err(e);
     }
-    let _ = remove_tree(&old);
-    Ok(())
+    Ok(remove(&old))
+}
+
+/// A previous output tree that could not be removed after the new one was swapped in.
+#[derive(Debug)]
+struct Leftover {
+    path: PathBuf,
+    error: io::Error,
+}
+
+impl std::fmt::Display for Leftover {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "新网站已生成，但旧的输出未能完全删除，留在 {}（下次构建时会再删除）：{} (the new site is in place, but the previous output could not be removed entirely; it is left at {} and the next build removes it)",
+            self.path.display(),
+            self.error,
+            self.path.display()
+        )
+    }
 }
 
 /// Removes the folder `dir` and everything in it, its entries shared among rayon's
@@ -985,12 +1041,16 @@ fn exchange(a: &Path, b: &Path) -> io::Result<()> {
 mod tests {
     use super::*;
 
+    fn check(output: &Path, protected: &[&Path]) -> Result<(), WriteError> {
+        check_output_dir(&OutputDir::new(output), protected)
+    }
+
     #[test]
     fn refuses_dangerous_outputs() {
-        assert!(check_output_dir(Path::new("/"), &[]).is_err());
-        assert!(check_output_dir(Path::new("site"), &[Path::new("site/content")]).is_err());
-        assert!(check_output_dir(Path::new("site/content"), &[Path::new("site/content")]).is_err());
-        assert!(check_output_dir(Path::new("output"), &[Path::new("content")]).is_ok());
+        assert!(check(Path::new("/"), &[]).is_err());
+        assert!(check(Path::new("site"), &[Path::new("site/content")]).is_err());
+        assert!(check(Path::new("site/content"), &[Path::new("site/content")]).is_err());
+        assert!(check(Path::new("output"), &[Path::new("content")]).is_ok());
     }
 
     /// Links cannot smuggle the content folder in as the output: an output link naming
@@ -1018,7 +1078,7 @@ mod tests {
             (proj.join("content/site"), content.clone()),
         ] {
             assert!(
-                check_output_dir(&out, &[&prot]).is_err(),
+                check(&out, &[&prot]).is_err(),
                 "{} against {}",
                 out.display(),
                 prot.display()
@@ -1026,13 +1086,106 @@ mod tests {
         }
         let www = dir.path().join("www/site");
         symlink(&www, real_proj.join("site")).unwrap();
-        assert!(check_output_dir(&proj.join("site"), &[&proj.join("content")]).is_ok());
+        assert!(check(&proj.join("site"), &[&proj.join("content")]).is_ok());
         assert_eq!(resolved(&proj.join("site")), www);
         fs::create_dir_all(&www).unwrap();
         assert_eq!(
             resolved(&proj.join("site")),
             fs::canonicalize(&www).unwrap()
         );
+    }
+
+    /// A build resolves its output link once: re-pointed while the build runs, the link
+    /// does not move the new tree, which replaces the folder the build checked.
+    #[test]
+    #[cfg(unix)]
+    fn an_output_link_is_resolved_once_per_build() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        for d in [&a, &b] {
+            fs::create_dir_all(d).unwrap();
+            fs::write(d.join("page.html"), "old").unwrap();
+        }
+        let link = dir.path().join("output");
+        symlink(&a, &link).unwrap();
+        let out = OutputDir::new(&link);
+        check_output_dir(&out, &[]).unwrap();
+        let staging = Staging::create(&out).unwrap();
+        // Re-pointed mid-build.
+        fs::remove_file(&link).unwrap();
+        symlink(&b, &link).unwrap();
+        staging.put("page.html", b"new").unwrap();
+        let (_, leftover) = staging.commit("0").unwrap();
+        assert_eq!(leftover, None);
+        assert_eq!(fs::read_to_string(a.join("page.html")).unwrap(), "new");
+        assert!(a.join("manifest.json").is_file());
+        assert_eq!(fs::read_to_string(b.join("page.html")).unwrap(), "old");
+        assert_eq!(fs::read_link(&link).unwrap(), b);
+    }
+
+    /// Once the new tree is in place the build has succeeded, even when the previous
+    /// tree cannot be removed: the commit says where it was left, and the next build
+    /// removes it. (An immutable file, `chattr +i`, is one that even root cannot remove:
+    /// the test needs root and a file system with the attribute, as CI has.)
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn a_previous_tree_that_cannot_be_removed_is_reported_and_removed_later() {
+        /// Clears the attribute in the whole folder however the test ends, so that the
+        /// folder can go.
+        struct Mutable(PathBuf);
+        impl Drop for Mutable {
+            fn drop(&mut self) {
+                let _ = std::process::Command::new("chattr")
+                    .arg("-R")
+                    .arg("-i")
+                    .arg(&self.0)
+                    .stderr(std::process::Stdio::null())
+                    .status();
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let guard = Mutable(dir.path().to_path_buf());
+        let out = OutputDir::new(&dir.path().join("site"));
+        let first = Staging::create(&out).unwrap();
+        first.put("stuck/page.html", b"one").unwrap();
+        first.commit("0").unwrap();
+        let stuck = out.path().join("stuck/page.html");
+        let status = std::process::Command::new("chattr")
+            .arg("+i")
+            .arg(&stuck)
+            .status()
+            .expect("chattr (e2fsprogs) runs");
+        assert!(status.success(), "chattr +i needs root on ext4 or similar");
+        let second = Staging::create(&out).unwrap();
+        second.put("page.html", b"two").unwrap();
+        let (manifest, leftover) = second.commit("0").unwrap();
+        assert_eq!(manifest.files.len(), 1);
+        assert_eq!(
+            fs::read_to_string(out.path().join("page.html")).unwrap(),
+            "two"
+        );
+        assert!(!out.path().join("stuck").exists());
+        let leftover = leftover.expect("the previous tree could not be removed");
+        let left: Vec<PathBuf> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p != out.path())
+            .collect();
+        assert_eq!(left.len(), 1, "{left:?}");
+        assert!(left[0].join("stuck/page.html").is_file());
+        assert!(
+            leftover.contains(&left[0].display().to_string()),
+            "{leftover}"
+        );
+        assert!(leftover.contains("下次构建时会再删除"), "{leftover}");
+        // The next build removes it once it can be removed.
+        drop(guard);
+        let third = Staging::create(&out).unwrap();
+        third.put("page.html", b"three").unwrap();
+        assert_eq!(third.commit("0").unwrap().1, None);
+        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1);
     }
 
     /// The old tree goes whole, entries of every kind, and a symbolic link in it is

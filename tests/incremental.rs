@@ -343,3 +343,56 @@ fn watch_rebuilds_and_stops_on_ctrl_c() {
     assert_eq!(spare_folders(), 0);
     assert_same_as_clean_build(&s.content, &s.out, &s.scratch);
 }
+
+/// `watch` through an output folder that is a symbolic link (a web root linked into the
+/// project): rebuilds write into the folder the link named when the workspace was
+/// built, where its spares are, and the link stays. Re-pointed meanwhile, the link does
+/// not send a rebuild's few files into another tree, which they would leave half old.
+#[test]
+#[cfg(unix)]
+fn rebuilds_through_a_linked_output_stay_in_the_folder_it_named() {
+    let s = site(&root().join("content"));
+    let parent = s.out.parent().unwrap().to_path_buf();
+    let (www, other) = (parent.join("www/site"), parent.join("www/other"));
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::write(other.join("index.html"), "another site").unwrap();
+    let link = parent.join("project/output");
+    std::fs::create_dir_all(link.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(&www, &link).unwrap();
+    let (mut ws, _) = Workspace::open(&opts(&s.content, &link)).unwrap();
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let rec = "xiangxi-xfj/2023/evaluation.toml";
+    edit(&s.content.join(rec), "\"29.46%\"", "\"-22.17%\"");
+    let r = ws.rebuild(&[rec.to_string()]).unwrap();
+    assert!(!r.full);
+    assert_same_as_clean_build(&s.content, &www, &s.scratch);
+    assert!(gongkai::manifest::verify(&link).unwrap().ok());
+    // Re-pointed: the next rebuild still writes where the workspace built.
+    std::fs::remove_file(&link).unwrap();
+    std::os::unix::fs::symlink(&other, &link).unwrap();
+    edit(&s.content.join(rec), "\"-22.17%\"", "\"29.46%\"");
+    let r = ws.rebuild(&[rec.to_string()]).unwrap();
+    assert!(!r.full && !r.written.is_empty());
+    assert_same_as_clean_build(&s.content, &www, &s.scratch);
+    assert_eq!(
+        tree(&other).into_iter().collect::<Vec<_>>(),
+        [("index.html".to_string(), b"another site".to_vec())]
+    );
+    drop(ws);
+    // Nothing of the workspace's (its spares) is left beside either folder.
+    let names = |d: &Path| -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(names(&parent.join("www")), ["other", "site"]);
+    assert_eq!(names(link.parent().unwrap()), ["output"]);
+}
