@@ -114,7 +114,7 @@ pub fn at_precision(kind: Kind, v: Decimal, dp: u32, rounding: Rounding) -> Stri
 
 fn fixed(mut d: Decimal, dp: u32) -> String {
     d.rescale(dp);
-    d.to_string()
+    crate::num::decimal_string(&d)
 }
 
 /// Checks every record of the site.
@@ -275,7 +275,7 @@ pub fn check_record(slug: &str, rec: &Record, figs: &RecordFigures) -> Vec<Findi
                 &path,
                 Severity::Warning,
                 &stated,
-                w.normalize().to_string(),
+                crate::num::decimal_string(&w.normalize()),
                 "weights_not_100",
                 msg,
                 &fig.path,

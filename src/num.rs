@@ -62,6 +62,79 @@ pub fn parse_literal(text: &str) -> Option<Decimal> {
     t.strip_prefix('+').unwrap_or(&t).parse::<Decimal>().ok()
 }
 
+/// A decimal's text exactly as its `Display` writes it (`-0.50`, `1200`, `0.001`: every
+/// digit of its scale, a `-` when negative, zero included), without `Display`'s
+/// machinery. `rust_decimal` divides its 96-bit mantissa by ten once per digit and pads
+/// through `Formatter::pad_integral`: a tenth of a build's formatting and writing work
+/// (820,000 figures for 1,333 records: 540 instructions each, against 80 here). A
+/// mantissa that fits in 64 bits takes the short path; larger ones divide as `u128`.
+pub fn decimal_text<'b>(d: &Decimal, buf: &'b mut [u8; 64]) -> &'b str {
+    let end = buf.len();
+    let mut i = end;
+    // Digits of `v` before `buf[i]`, at least `min` of them (zeros in front).
+    let mut digits = |mut v: u64, min: usize| {
+        let stop = i - min;
+        while v > 0 || i > stop {
+            i -= 1;
+            buf[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    let n = d.mantissa().unsigned_abs();
+    match u64::try_from(n) {
+        Ok(v) => digits(v, 0),
+        Err(_) => {
+            // Under 2^96 < 10^29: the low 19 digits, then the rest (under 10^10), with
+            // two divisions of 128 bits instead of one a digit (a computed rate's
+            // mantissa has 28 digits).
+            const E19: u128 = 10_000_000_000_000_000_000;
+            digits((n % E19) as u64, 19);
+            digits((n / E19) as u64, 0);
+        }
+    }
+    // At least one digit before the point and every digit of the scale (at most 28 and
+    // 29 digits: the buffer holds both, a point and a sign).
+    let scale = d.scale() as usize;
+    let digits = (end - i).max(scale + 1);
+    buf[end - digits..i].fill(b'0');
+    let mut start = end - digits;
+    if scale > 0 {
+        buf.copy_within(start..end - scale, start - 1);
+        start -= 1;
+        buf[end - scale - 1] = b'.';
+    }
+    if d.is_sign_negative() {
+        start -= 1;
+        buf[start] = b'-';
+    }
+    // SAFETY: `buf[start..]` holds only ASCII digits, '.' and '-', written above.
+    unsafe { std::str::from_utf8_unchecked(&buf[start..]) }
+}
+
+/// [`decimal_text`] as a `String`: what `d.to_string()` gives.
+pub fn decimal_string(d: &Decimal) -> String {
+    decimal_text(d, &mut [0; 64]).to_string()
+}
+
+/// A decimal that formats as [`decimal_text`] writes it; with a width, precision or
+/// flag, as `Decimal` itself does.
+pub struct Plain<'a>(pub &'a Decimal);
+
+impl std::fmt::Display for Plain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if f.width().is_some()
+            || f.precision().is_some()
+            || f.sign_plus()
+            || f.sign_minus()
+            || f.alternate()
+            || f.sign_aware_zero_pad()
+        {
+            return std::fmt::Display::fmt(self.0, f);
+        }
+        f.write_str(decimal_text(self.0, &mut [0; 64]))
+    }
+}
+
 /// A figure written as a TOML number: its exact decimal value and where it was written.
 #[derive(Debug, Clone, Default)]
 pub struct Num {
@@ -204,7 +277,7 @@ impl NumOrText {
     /// The value as displayed.
     pub fn display(&self) -> String {
         match self {
-            NumOrText::Num(n) => n.value.to_string(),
+            NumOrText::Num(n) => decimal_string(&n.value),
             NumOrText::Text(t) => t.clone(),
         }
     }
@@ -364,6 +437,51 @@ impl Printed {
 mod tests {
     use super::*;
     use serde::Deserialize;
+
+    /// The text is `Display`'s, for every decimal: any 96-bit mantissa, either sign
+    /// (negative zero too), every scale.
+    #[test]
+    fn decimal_text_is_what_display_writes() {
+        let mut cases = vec![
+            Decimal::ZERO,
+            Decimal::ONE,
+            Decimal::NEGATIVE_ONE,
+            Decimal::MAX,
+            Decimal::MIN,
+            Decimal::new(0, 2),
+            Decimal::new(5, 28),
+            Decimal::new(-5, 28),
+            Decimal::new(12_345_678_901_234_567, 3),
+            Decimal::from_i128_with_scale(u64::MAX as i128, 0),
+            Decimal::from_i128_with_scale(u64::MAX as i128 + 1, 5),
+            Decimal::from_i128_with_scale(-(u64::MAX as i128) - 1, 28),
+        ];
+        let mut negative_zero = Decimal::new(0, 3);
+        negative_zero.set_sign_negative(true);
+        cases.push(negative_zero);
+        cases.push(-Decimal::ZERO);
+        for d in cases {
+            assert_eq!(decimal_string(&d), d.to_string(), "{d:?}");
+            assert_eq!(Plain(&d).to_string(), d.to_string(), "{d:?}");
+        }
+        // Formatting options are Decimal's own.
+        let d = Decimal::new(-1234, 2);
+        assert_eq!(
+            format!("{:>10}|{:.1}|{:+}", Plain(&d), Plain(&d), Plain(&d)),
+            format!("{d:>10}|{d:.1}|{d:+}")
+        );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+        #[test]
+        fn decimal_text_matches_display(lo: u32, mid: u32, hi: u32, negative: bool, scale in 0u32..=28, small: bool) {
+            // Half the cases with a mantissa under 2^64 (the usual figures), half of any size.
+            let hi = if small { 0 } else { hi };
+            let d = Decimal::from_parts(lo, mid, hi, negative, scale);
+            proptest::prop_assert_eq!(decimal_string(&d), d.to_string());
+        }
+    }
 
     #[derive(Deserialize)]
     struct T {

@@ -329,10 +329,11 @@ pub struct Shown<'a>(&'a Calc);
 impl std::fmt::Display for Shown<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.0 {
-            Calc::Num(d) => d
-                .round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
-                .normalize()
-                .fmt(f),
+            Calc::Num(d) => crate::num::Plain(
+                &d.round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+                    .normalize(),
+            )
+            .fmt(f),
             Calc::Text(t) => f.write_str(t),
             Calc::Missing(_) => f.write_str("—"),
         }

@@ -143,13 +143,12 @@ fn plus(parts: &[(&str, Option<&Num>)]) -> String {
 /// The formula of a sum: the parts written as printed, without trailing zeros, joined by
 /// 「 + 」 (written into one string, not a string per part).
 fn terms<'a>(parts: impl IntoIterator<Item = &'a Num>) -> String {
-    use std::fmt::Write;
     let mut s = String::new();
     for n in parts {
         if !s.is_empty() {
             s.push_str(" + ");
         }
-        let _ = write!(s, "{}", n.value.normalize());
+        s.push_str(crate::num::decimal_text(&n.value.normalize(), &mut [0; 64]));
     }
     s
 }
@@ -652,7 +651,7 @@ fn budget(b: &Budget, scheme: &Scheme, out: &mut RecordFigures) {
         let change = diff(&diff(&adjusted, &initial), &exempt);
         let mut formula = format!("({} − {}", show(&adjusted), show(&initial));
         if let Some(x) = &b.exempt_adjustment {
-            formula.push_str(&format!(" − {}", x.value.normalize()));
+            formula.push_str(&format!(" − {}", crate::num::Plain(&x.value.normalize())));
         }
         formula.push_str(&format!(") ÷ {}", show(&initial)));
         F::new(
@@ -1295,8 +1294,10 @@ fn pct(r: Decimal) -> String {
     match r.checked_mul(Decimal::ONE_HUNDRED) {
         Some(p) => format!(
             "{}%",
-            p.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
-                .normalize()
+            crate::num::Plain(
+                &p.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+                    .normalize()
+            )
         ),
         None => "—".to_string(),
     }

@@ -54,7 +54,7 @@ pub struct ChartView {
 
 /// A number for a chart label: as the tables show it.
 pub fn label(v: Decimal) -> String {
-    v.normalize().to_string()
+    crate::num::decimal_string(&v.normalize())
 }
 
 /// Builds the chart's data table: categories down, series across.

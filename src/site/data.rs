@@ -445,7 +445,7 @@ struct Builder<'a> {
 type Row = (String, Vec<Option<String>>);
 
 fn n(v: Option<&Num>) -> Option<String> {
-    v.map(|n| n.value.to_string())
+    v.map(|n| crate::num::decimal_string(&n.value))
 }
 
 fn t(v: Option<&str>) -> Option<String> {
@@ -468,7 +468,7 @@ impl Builder<'_> {
                 Some(at_precision(Kind::Rate, *d, 2, self.rounding).replace('%', ""))
                     .filter(|s| s != "—")
             }
-            (Calc::Num(d), _) => Some(d.normalize().to_string()),
+            (Calc::Num(d), _) => Some(crate::num::decimal_string(&d.normalize())),
             (Calc::Text(s), _) => Some(s.clone()),
             (Calc::Missing(_), _) => None,
         }
@@ -990,8 +990,8 @@ fn figures(b: &mut Builder, findings: &[(usize, &Finding)]) {
             let value = match (&f.value, f.kind) {
                 (Calc::Num(d), Kind::Rate) => d
                     .checked_mul(rust_decimal::Decimal::ONE_HUNDRED)
-                    .map(|p| p.normalize().to_string()),
-                (Calc::Num(d), _) => Some(d.normalize().to_string()),
+                    .map(|p| crate::num::decimal_string(&p.normalize())),
+                (Calc::Num(d), _) => Some(crate::num::decimal_string(&d.normalize())),
                 _ => None,
             };
             let printed = f.published.as_ref().and_then(|p| Printed::parse(&p.text));
@@ -999,15 +999,15 @@ fn figures(b: &mut Builder, findings: &[(usize, &Finding)]) {
             let display = match &f.value {
                 Calc::Num(d) => Some(match f.kind {
                     Kind::Rate => at_precision(Kind::Rate, *d, 2, b.rounding),
-                    Kind::Score => crate::check::round(*d, 2, b.rounding)
-                        .normalize()
-                        .to_string(),
+                    Kind::Score => crate::num::decimal_string(
+                        &crate::check::round(*d, 2, b.rounding).normalize(),
+                    ),
                     _ => {
                         let mut v = *d;
                         if let Some(p) = printed.as_ref().filter(|p| p.decimals > v.scale()) {
                             v.rescale(p.decimals);
                         }
-                        v.to_string()
+                        crate::num::decimal_string(&v)
                     }
                 }),
                 Calc::Text(s) => Some(s.clone()),
@@ -1040,7 +1040,9 @@ fn figures(b: &mut Builder, findings: &[(usize, &Finding)]) {
                     display,
                     f.published.as_ref().map(|p| p.text.clone()),
                     f.published.as_ref().map(|p| p.path.clone()),
-                    printed.as_ref().map(|p| p.value.to_string()),
+                    printed
+                        .as_ref()
+                        .map(|p| crate::num::decimal_string(&p.value)),
                     printed.as_ref().map(|p| p.decimals.to_string()),
                     Some(status.into()),
                     Some(f.formula.to_string()).filter(|s| !s.is_empty()),

@@ -103,7 +103,10 @@ impl Cell {
 
     /// A printed number, exactly as written.
     pub fn num(n: Option<&Num>) -> Cell {
-        let mut c = Cell::text(n.map(|n| n.value.to_string()).unwrap_or_default());
+        let mut c = Cell::text(
+            n.map(|n| crate::num::decimal_string(&n.value))
+                .unwrap_or_default(),
+        );
         c.num = true;
         c
     }
@@ -197,7 +200,7 @@ impl Figures<'_> {
             Calc::Num(d) => match kind {
                 Kind::Rate => at_precision(kind, *d, 2, self.rounding),
                 Kind::Score => trim(crate::check::round(*d, 2, self.rounding)),
-                _ => d.to_string(),
+                _ => crate::num::decimal_string(d),
             },
             Calc::Text(t) => t.clone(),
             Calc::Missing(_) => String::new(),
@@ -284,7 +287,7 @@ impl Figures<'_> {
 }
 
 fn trim(d: Decimal) -> String {
-    d.normalize().to_string()
+    crate::num::decimal_string(&d.normalize())
 }
 
 /// 「经核算为 22.17%，公开值疑以本年数为基数计算」.
