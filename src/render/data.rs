@@ -118,10 +118,15 @@ pub fn record_csvs(meta: &RecordMeta, data: &RecordData) -> (Vec<Vec<u8>>, Vec<V
     (files, package)
 }
 
-/// Per table of `TABLES`: its columns as JSON and the order of their names (`data.json`
-/// lists a row's keys in name order, as a JSON object with sorted keys has them).
-fn json_columns() -> &'static [(Vec<u8>, Vec<usize>)] {
-    static COLUMNS: std::sync::OnceLock<Vec<(Vec<u8>, Vec<usize>)>> = std::sync::OnceLock::new();
+/// A table's columns as JSON, and (column, `"name":`) in name order.
+type JsonColumns = (Vec<u8>, Vec<(usize, Vec<u8>)>);
+
+/// Per table of `TABLES`: its columns as JSON, and the order of their names (`data.json`
+/// lists a row's keys in name order, as a JSON object with sorted keys has them) with
+/// each name as it is written before its value (`"adjusted":`), escaped once rather
+/// than for every row.
+fn json_columns() -> &'static [JsonColumns] {
+    static COLUMNS: std::sync::OnceLock<Vec<JsonColumns>> = std::sync::OnceLock::new();
     COLUMNS.get_or_init(|| {
         TABLES
             .iter()
@@ -132,7 +137,15 @@ fn json_columns() -> &'static [(Vec<u8>, Vec<usize>)] {
                 // Of two columns with one name, the object keeps the last.
                 order.sort_by_key(|&i| (d.columns[i].name, std::cmp::Reverse(i)));
                 order.dedup_by_key(|i| d.columns[*i].name);
-                (serde_json::to_vec(&value).unwrap_or_default(), order)
+                let keys = order
+                    .into_iter()
+                    .map(|c| {
+                        let mut key = serde_json::to_vec(d.columns[c].name).unwrap_or_default();
+                        key.push(b':');
+                        (c, key)
+                    })
+                    .collect();
+                (serde_json::to_vec(&value).unwrap_or_default(), keys)
             })
             .collect()
     })
@@ -175,13 +188,12 @@ pub fn record_json(meta: &RecordMeta, rounding: &str, data: &RecordData) -> Vec<
                 out.push(b',');
             }
             out.push(b'{');
-            for (k, &c) in order.iter().enumerate() {
+            for (k, (c, key)) in order.iter().enumerate() {
                 if k > 0 {
                     out.push(b',');
                 }
-                text(&mut out, t.def.columns[c].name);
-                out.push(b':');
-                match row.get(c).and_then(Option::as_deref) {
+                out.extend_from_slice(key);
+                match row.get(*c).and_then(Option::as_deref) {
                     Some(v) => text(&mut out, v),
                     None => out.extend_from_slice(b"null"),
                 }
