@@ -276,7 +276,7 @@ pub(crate) fn full_build(
         keep.then(|| timings.time("package index", || package::Package::written(kept, marks)));
     drop(site);
     let content_sha256 = manifest::digest_of(&hashes);
-    let (manifest, leftover) = timings
+    let (manifest, warnings) = timings
         .time("swap", || staging.commit(&content_sha256))
         .map_err(BuildError::Write)?;
     // Rebuilds write the package tables and the manifest through spare copies.
@@ -287,7 +287,7 @@ pub(crate) fn full_build(
                 .map(|t| format!("data/{}.csv", t.name))
                 .collect();
             paths.push(manifest::FILE.to_string());
-            write::Spares::prepare(output.path(), &paths)
+            write::Spares::prepare(&output, &paths)
         })
     });
     let report = BuildReport {
@@ -297,7 +297,7 @@ pub(crate) fn full_build(
         files: manifest.files.len(),
         bytes: manifest.files.iter().map(|f| f.size).sum(),
         findings: checked.findings.clone(),
-        warnings: leftover.into_iter().collect(),
+        warnings,
         timings,
     };
     if !keep {
@@ -642,10 +642,13 @@ impl Workspace {
         }
     }
 
-    /// A full build in place of a rebuild (the output is this workspace's own).
+    /// A full build in place of a rebuild, into the folder this workspace built (its
+    /// own: with `--clean`), even if the output link was re-pointed since: the folder it
+    /// names now may be another site, which a rebuild must not replace.
     fn full(&mut self) -> Result<Rebuild, BuildError> {
         let opts = BuildOptions {
             clean: true,
+            output: self.output.clone(),
             ..self.opts.clone()
         };
         // The new build has its own spares.

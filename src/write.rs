@@ -327,6 +327,8 @@ pub struct Staging {
     previous: Option<PathBuf>,
     files: Mutex<Vec<ManifestEntry>>,
     committed: bool,
+    /// What earlier builds left beside the output and this one could not remove either.
+    warnings: Vec<String>,
 }
 
 impl Staging {
@@ -344,12 +346,8 @@ impl Staging {
                 parent.display()
             ))
         })?;
-        remove_leftovers(&parent, &name);
-        let dir = parent.join(format!(".{name}.new-{}", std::process::id()));
-        if dir.exists() {
-            fs::remove_dir_all(&dir)
-                .map_err(|e| err(format!("无法清理 {} (cannot clear): {e}", dir.display())))?;
-        }
+        let warnings = remove_leftovers(&parent, &name);
+        let dir = unused(&parent, &format!(".{name}.new-{}", std::process::id()));
         fs::create_dir_all(&dir)
             .map_err(|e| err(format!("无法创建 {} (cannot create): {e}", dir.display())))?;
         let previous = out.is_dir().then(|| out.clone());
@@ -359,6 +357,7 @@ impl Staging {
             previous,
             files: Mutex::new(Vec::new()),
             committed: false,
+            warnings,
         })
     }
 
@@ -430,13 +429,10 @@ impl Staging {
     }
 
     /// Writes `manifest.json` (every file with its size and SHA-256, the gongkai version
-    /// and the content's digest) and swaps the new tree in. Returns the manifest and,
-    /// when the previous tree could not be removed afterwards, a warning saying where it
-    /// was left (the build itself succeeded).
-    pub fn commit(
-        mut self,
-        content_sha256: &str,
-    ) -> Result<(Manifest, Option<String>), WriteError> {
+    /// and the content's digest) and swaps the new tree in. Returns the manifest and
+    /// warnings: the previous tree, or what earlier builds left beside the output, could
+    /// not be removed (the build itself succeeded).
+    pub fn commit(mut self, content_sha256: &str) -> Result<(Manifest, Vec<String>), WriteError> {
         let mut files = std::mem::take(&mut *self.files.lock().unwrap_or_else(|p| p.into_inner()));
         files.sort_by(|a, b| a.path.cmp(&b.path));
         let manifest = Manifest::new(content_sha256, files);
@@ -458,7 +454,9 @@ impl Staging {
             ))
         })?;
         self.committed = true;
-        Ok((manifest, leftover.map(|l| l.to_string())))
+        let mut warnings = std::mem::take(&mut self.warnings);
+        warnings.extend(leftover.map(|l| l.to_string()));
+        Ok((manifest, warnings))
     }
 }
 
@@ -715,12 +713,13 @@ struct Spare {
 }
 
 impl Spares {
-    /// Spares of the output folder `out`'s files `paths` (relative, `/`-separated; `out`
-    /// as [`OutputDir::path`] gives it), copied from it (the kernel copies; a file that
-    /// is missing or cannot be copied gets its spare at its first rebuild).
-    pub fn prepare(out: &Path, paths: &[String]) -> Spares {
+    /// Spares of the output folder `out`'s files `paths` (relative, `/`-separated), copied
+    /// from it (the kernel copies; a file that is missing or cannot be copied gets its
+    /// spare at its first rebuild). They are made beside the folder the build replaced.
+    pub fn prepare(out: &OutputDir, paths: &[String]) -> Spares {
         use std::sync::atomic::{AtomicUsize, Ordering};
         static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let out = out.path();
         let parent = out.parent().map(Path::to_path_buf).unwrap_or_default();
         let name = folder_name(out);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
@@ -882,10 +881,21 @@ pub fn file_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
 }
 
 /// Removes what interrupted builds left beside the output (`.<name>.new-<pid>`,
-/// `.<name>.old-<pid>`) when their process is gone.
-fn remove_leftovers(parent: &Path, name: &str) {
+/// `.<name>.old-<pid>`, either perhaps with a `.<n>` after it) when their process is gone
+/// (or is this one). Returns a warning for each that resists.
+fn remove_leftovers(parent: &Path, name: &str) -> Vec<String> {
+    let mut warnings = Vec::new();
     let Ok(entries) = fs::read_dir(parent) else {
-        return;
+        return warnings;
+    };
+    let mut remove = |path: PathBuf| {
+        if let Err(e) = remove_tree(&path) {
+            warnings.push(format!(
+                "之前的构建留下的 {} 仍无法删除：{e}，请手动删除 (a folder an earlier build left, {}, could not be removed: {e}; please remove it)",
+                path.display(),
+                path.display()
+            ));
+        }
     };
     for e in entries.flatten() {
         let file = e.file_name().to_string_lossy().to_string();
@@ -898,7 +908,7 @@ fn remove_leftovers(parent: &Path, name: &str) {
                 continue;
             };
             if !Path::new(&format!("/proc/{pid}")).exists() {
-                let _ = fs::remove_dir_all(e.path());
+                remove(e.path());
             }
             continue;
         }
@@ -908,12 +918,30 @@ fn remove_leftovers(parent: &Path, name: &str) {
         else {
             continue;
         };
-        let alive = rest
+        let pid = rest.split('.').next().unwrap_or_default();
+        let alive = pid
             .parse::<u32>()
             .is_ok_and(|pid| Path::new(&format!("/proc/{pid}")).exists());
-        if !alive || rest == std::process::id().to_string() {
-            let _ = fs::remove_dir_all(e.path());
+        if !alive || pid == std::process::id().to_string() {
+            remove(e.path());
         }
+    }
+    warnings
+}
+
+/// `parent/name`, or when something there cannot be removed (a tree an earlier build of
+/// this process left and could not remove), `parent/name.<n>` for the first `n` free.
+fn unused(parent: &Path, name: &str) -> PathBuf {
+    let mut n = 0;
+    loop {
+        let path = match n {
+            0 => parent.join(name),
+            n => parent.join(format!("{name}.{n}")),
+        };
+        if fs::symlink_metadata(&path).is_err() || remove_tree(&path).is_ok() {
+            return path;
+        }
+        n += 1;
     }
 }
 
@@ -922,14 +950,14 @@ fn remove_leftovers(parent: &Path, name: &str) {
 /// the old tree is moved aside, the new one renamed into place, the old one removed.
 ///
 /// Once the new tree is in place the swap has succeeded: what cannot be removed of the
-/// old one then (`.<name>.new-<pid>` or `.<name>.old-<pid>` beside the output) is removed
-/// by the next build (see [`remove_leftovers`]).
+/// old one then (`.<name>.new-<pid>` or `.<name>.old-<pid>` beside the output) is
+/// reported, and the next build tries again (see [`remove_leftovers`]).
 fn swap(staging: &Path, out: &Path) -> io::Result<Option<Leftover>> {
     if !out.exists() {
         return fs::rename(staging, out).map(|()| None);
     }
     // Once the new tree is in place the build has succeeded: a previous tree that
-    // cannot be removed is reported, and the next build removes it (`remove_leftovers`).
+    // cannot be removed is reported, and the next build tries again (`remove_leftovers`).
     let remove = |old: &Path| {
         remove_tree(old).err().map(|error| Leftover {
             path: old.to_path_buf(),
@@ -942,16 +970,10 @@ fn swap(staging: &Path, out: &Path) -> io::Result<Option<Leftover>> {
             return Ok(remove(staging));
         }
     }
-    let old = out.with_file_name(format!(
-        ".{}.old-{}",
-        out.file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default(),
-        std::process::id()
-    ));
-    if old.exists() {
-        fs::remove_dir_all(&old)?;
-    }
+    let old = unused(
+        out.parent().unwrap_or(Path::new("")),
+        &format!(".{}.old-{}", folder_name(out), std::process::id()),
+    );
     fs::rename(out, &old)?;
     if let Err(e) = fs::rename(staging, out) {
         fs::rename(&old, out)?;
@@ -971,7 +993,8 @@ impl std::fmt::Display for Leftover {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "新网站已生成，但旧的输出未能完全删除，留在 {}（下次构建时会再删除）：{} (the new site is in place, but the previous output could not be removed entirely; it is left at {} and the next build removes it)",
+            "新网站已生成，但上一版网站未能完全删除：{}。它留在 {}，下次构建时会再尝试删除 (the new site is in place, but the previous one could not be removed entirely: {}; it is left at {}, and the next build tries again)",
+            self.error,
             self.path.display(),
             self.error,
             self.path.display()
@@ -1095,14 +1118,15 @@ mod tests {
         );
     }
 
-    /// A build resolves its output link once: re-pointed while the build runs, the link
-    /// does not move the new tree, which replaces the folder the build checked.
+    /// A build resolves its output link once: re-pointed between the build's checks and
+    /// its writes, the link does not move the new tree or the spares, which go where the
+    /// build checked.
     #[test]
     #[cfg(unix)]
     fn an_output_link_is_resolved_once_per_build() {
         use std::os::unix::fs::symlink;
         let dir = tempfile::tempdir().unwrap();
-        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        let (a, b) = (dir.path().join("x/a"), dir.path().join("y/b"));
         for d in [&a, &b] {
             fs::create_dir_all(d).unwrap();
             fs::write(d.join("page.html"), "old").unwrap();
@@ -1111,81 +1135,136 @@ mod tests {
         symlink(&a, &link).unwrap();
         let out = OutputDir::new(&link);
         check_output_dir(&out, &[]).unwrap();
-        let staging = Staging::create(&out).unwrap();
-        // Re-pointed mid-build.
+        // Re-pointed after the checks.
         fs::remove_file(&link).unwrap();
         symlink(&b, &link).unwrap();
+        let staging = Staging::create(&out).unwrap();
         staging.put("page.html", b"new").unwrap();
-        let (_, leftover) = staging.commit("0").unwrap();
-        assert_eq!(leftover, None);
+        let (_, warnings) = staging.commit("0").unwrap();
+        assert!(warnings.is_empty(), "{warnings:?}");
         assert_eq!(fs::read_to_string(a.join("page.html")).unwrap(), "new");
         assert!(a.join("manifest.json").is_file());
         assert_eq!(fs::read_to_string(b.join("page.html")).unwrap(), "old");
         assert_eq!(fs::read_link(&link).unwrap(), b);
+        let spares = Spares::prepare(&out, &["page.html".to_string()]);
+        let names = |d: &Path| -> Vec<String> {
+            let mut v: Vec<String> = fs::read_dir(d)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(names(&dir.path().join("y")), ["b"]);
+        let beside_a = names(&dir.path().join("x"));
+        assert!(
+            beside_a.len() == 2 && beside_a[0].starts_with(".a.spare-") && beside_a[1] == "a",
+            "{beside_a:?}"
+        );
+        spares.clear();
+        assert_eq!(names(&dir.path().join("x")), ["a"]);
     }
 
     /// Once the new tree is in place the build has succeeded, even when the previous
-    /// tree cannot be removed: the commit says where it was left, and the next build
-    /// removes it. (An immutable file, `chattr +i`, is one that even root cannot remove:
-    /// the test needs root and a file system with the attribute, as CI has.)
+    /// tree cannot be removed: the commit says where it was left, and later builds try
+    /// again, say so while it resists (their own new tree then takes another name), and
+    /// remove it once they can. Part of the tree is made unremovable: as root, by an
+    /// immutable file (`chattr +i`, which needs a file system with the attribute, as
+    /// ext4 has); otherwise, by a folder without write permission.
     #[test]
     #[cfg(target_os = "linux")]
     fn a_previous_tree_that_cannot_be_removed_is_reported_and_removed_later() {
-        /// Clears the attribute in the whole folder however the test ends, so that the
-        /// folder can go.
-        struct Mutable(PathBuf);
-        impl Drop for Mutable {
+        use std::os::unix::fs::PermissionsExt;
+        let root = unsafe { libc::geteuid() } == 0;
+        /// Makes everything in the folder removable again however the test ends, so
+        /// that the temporary folder can go.
+        struct Removable(PathBuf, bool);
+        impl Drop for Removable {
             fn drop(&mut self) {
-                let _ = std::process::Command::new("chattr")
-                    .arg("-R")
-                    .arg("-i")
-                    .arg(&self.0)
-                    .stderr(std::process::Stdio::null())
-                    .status();
+                if self.1 {
+                    let _ = std::process::Command::new("chattr")
+                        .args(["-R", "-i"])
+                        .arg(&self.0)
+                        .stderr(std::process::Stdio::null())
+                        .status();
+                }
+                for e in walkdir::WalkDir::new(&self.0).into_iter().flatten() {
+                    if e.file_type().is_dir() {
+                        let _ = fs::set_permissions(e.path(), fs::Permissions::from_mode(0o755));
+                    }
+                }
             }
         }
         let dir = tempfile::tempdir().unwrap();
-        let guard = Mutable(dir.path().to_path_buf());
+        let guard = Removable(dir.path().to_path_buf(), root);
         let out = OutputDir::new(&dir.path().join("site"));
+        let build = |page: &[u8]| {
+            let s = Staging::create(&out).unwrap();
+            s.put("page.html", page).unwrap();
+            s.commit("0").unwrap().1
+        };
         let first = Staging::create(&out).unwrap();
         first.put("stuck/page.html", b"one").unwrap();
         first.commit("0").unwrap();
-        let stuck = out.path().join("stuck/page.html");
-        let status = std::process::Command::new("chattr")
-            .arg("+i")
-            .arg(&stuck)
-            .status()
-            .expect("chattr (e2fsprogs) runs");
-        assert!(status.success(), "chattr +i needs root on ext4 or similar");
-        let second = Staging::create(&out).unwrap();
-        second.put("page.html", b"two").unwrap();
-        let (manifest, leftover) = second.commit("0").unwrap();
-        assert_eq!(manifest.files.len(), 1);
+        let stuck = out.path().join("stuck");
+        if root {
+            let status = std::process::Command::new("chattr")
+                .arg("+i")
+                .arg(stuck.join("page.html"))
+                .status()
+                .expect("chattr (e2fsprogs) runs");
+            assert!(
+                status.success(),
+                "chattr +i: root needs a file system with the attribute"
+            );
+        } else {
+            fs::set_permissions(&stuck, fs::Permissions::from_mode(0o555)).unwrap();
+        }
+        let others = || -> Vec<PathBuf> {
+            let mut v: Vec<PathBuf> = fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p != out.path())
+                .collect();
+            v.sort();
+            v
+        };
+        let warnings = build(b"two");
         assert_eq!(
             fs::read_to_string(out.path().join("page.html")).unwrap(),
             "two"
         );
         assert!(!out.path().join("stuck").exists());
-        let leftover = leftover.expect("the previous tree could not be removed");
-        let left: Vec<PathBuf> = fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p != out.path())
-            .collect();
+        let left = others();
         assert_eq!(left.len(), 1, "{left:?}");
         assert!(left[0].join("stuck/page.html").is_file());
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
         assert!(
-            leftover.contains(&left[0].display().to_string()),
-            "{leftover}"
+            warnings[0].contains(&left[0].display().to_string()),
+            "{warnings:?}"
         );
-        assert!(leftover.contains("下次构建时会再删除"), "{leftover}");
-        // The next build removes it once it can be removed.
+        assert!(
+            warnings[0].contains("下次构建时会再尝试删除"),
+            "{warnings:?}"
+        );
+        // Still stuck: the next build (of this process, whose new tree would take the
+        // leftover's name) says so and builds all the same.
+        let warnings = build(b"three");
+        assert_eq!(
+            fs::read_to_string(out.path().join("page.html")).unwrap(),
+            "three"
+        );
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("仍无法删除") && w.contains(&left[0].display().to_string())),
+            "{warnings:?}"
+        );
+        assert_eq!(others(), left, "the leftover stays, nothing else does");
+        // Removable again: the next build removes it.
         drop(guard);
-        let third = Staging::create(&out).unwrap();
-        third.put("page.html", b"three").unwrap();
-        assert_eq!(third.commit("0").unwrap().1, None);
-        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
-        assert_eq!(names.len(), 1);
+        assert!(build(b"four").is_empty());
+        assert!(others().is_empty(), "{:?}", others());
     }
 
     /// The old tree goes whole, entries of every kind, and a symbolic link in it is
@@ -1310,7 +1389,7 @@ mod tests {
         let manifest = out.join(crate::manifest::FILE);
         fs::write(&manifest, b"manifest 0").unwrap();
         let spares = Spares::prepare(
-            &out,
+            &OutputDir::new(&out),
             &["data/t.csv".to_string(), crate::manifest::FILE.to_string()],
         );
         let listed = |p: &Path| {
@@ -1389,7 +1468,7 @@ mod tests {
     fn a_spare_is_written_from_its_own_first_difference() {
         let v0: [&[u8]; 5] = [b"h\n", b"a\n", b"b\n", b"c\n", b"d\n"];
         let (_dir, out, table) = output_with_table(&v0);
-        let spares = Spares::prepare(&out, &["data/t.csv".to_string()]);
+        let spares = Spares::prepare(&OutputDir::new(&out), &["data/t.csv".to_string()]);
         let step = |old: &[&[u8]], new: &[&'static [u8]], changed_from: usize| {
             let s = Splice {
                 path: "data/t.csv".into(),

@@ -379,10 +379,30 @@ fn rebuilds_through_a_linked_output_stay_in_the_folder_it_named() {
     let r = ws.rebuild(&[rec.to_string()]).unwrap();
     assert!(!r.full && !r.written.is_empty());
     assert_same_as_clean_build(&s.content, &www, &s.scratch);
-    assert_eq!(
-        tree(&other).into_iter().collect::<Vec<_>>(),
-        [("index.html".to_string(), b"another site".to_vec())]
-    );
+    let another = || {
+        assert_eq!(
+            tree(&other).into_iter().collect::<Vec<_>>(),
+            [("index.html".to_string(), b"another site".to_vec())]
+        )
+    };
+    another();
+    // A new record takes a full build: into the same folder, not the one the link names
+    // now (a full build replaces its whole folder).
+    let new = s.content.join("xiangxi-xfj/2024");
+    std::fs::create_dir(&new).unwrap();
+    let good = std::fs::read_to_string(s.content.join(rec)).unwrap();
+    std::fs::write(
+        new.join("evaluation.toml"),
+        good.replacen("year = 2023", "year = 2024", 1),
+    )
+    .unwrap();
+    let r = ws
+        .rebuild(&["xiangxi-xfj/2024/evaluation.toml".to_string()])
+        .unwrap();
+    assert!(r.full);
+    assert!(www.join("xiangxi-xfj/2024/index.html").is_file());
+    assert_same_as_clean_build(&s.content, &www, &s.scratch);
+    another();
     drop(ws);
     // Nothing of the workspace's (its spares) is left beside either folder.
     let names = |d: &Path| -> Vec<String> {

@@ -82,7 +82,7 @@ impl Published {
     /// A printed number at `path` that is itself a computable figure (a 合计 cell).
     pub fn num(n: &Num, path: String) -> Published {
         Published {
-            text: n.value.to_string(),
+            text: crate::num::decimal_string(&n.value),
             span: n.span.clone(),
             path,
         }

@@ -301,7 +301,7 @@ mod tests {
         assert!(!p.replace("nowhere", Vec::new()));
         let spares = spared.then(|| {
             let paths: Vec<String> = (0..TABLES.len()).map(|t| format!("data/{t}.csv")).collect();
-            crate::write::Spares::prepare(dir.path(), &paths)
+            crate::write::Spares::prepare(&crate::write::OutputDir::new(dir.path()), &paths)
         });
         let changed: Vec<usize> = (0..TABLES.len())
             .filter(|&t| before[5][t] != after[5][t])
