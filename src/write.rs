@@ -334,7 +334,7 @@ pub struct Staging {
 impl Staging {
     /// Creates the staging folder for `output`.
     pub fn create(output: &OutputDir) -> Result<Staging, WriteError> {
-        let out = output.target.clone();
+        let out = output.path().to_path_buf();
         let parent = out
             .parent()
             .ok_or_else(|| err("输出目录无上级目录 (the output folder has no parent)".into()))?
@@ -455,7 +455,7 @@ impl Staging {
         })?;
         self.committed = true;
         let mut warnings = std::mem::take(&mut self.warnings);
-        warnings.extend(leftover.map(|l| l.to_string()));
+        warnings.extend(leftover);
         Ok((manifest, warnings))
     }
 }
@@ -929,20 +929,16 @@ fn remove_leftovers(parent: &Path, name: &str) -> Vec<String> {
     warnings
 }
 
-/// `parent/name`, or when something there cannot be removed (a tree an earlier build of
-/// this process left and could not remove), `parent/name.<n>` for the first `n` free.
+/// `parent/name`, or when that is taken (a tree an earlier build of this process left
+/// and [`remove_leftovers`] could not remove), `parent/name.<n>` for the first `n` free.
 fn unused(parent: &Path, name: &str) -> PathBuf {
-    let mut n = 0;
-    loop {
-        let path = match n {
+    (0..)
+        .map(|n| match n {
             0 => parent.join(name),
             n => parent.join(format!("{name}.{n}")),
-        };
-        if fs::symlink_metadata(&path).is_err() || remove_tree(&path).is_ok() {
-            return path;
-        }
-        n += 1;
-    }
+        })
+        .find(|path| fs::symlink_metadata(path).is_err())
+        .unwrap_or_else(|| parent.join(name))
 }
 
 /// Replaces `out` by `staging`. On Linux the two trees are exchanged in one atomic
@@ -952,16 +948,19 @@ fn unused(parent: &Path, name: &str) -> PathBuf {
 /// Once the new tree is in place the swap has succeeded: what cannot be removed of the
 /// old one then (`.<name>.new-<pid>` or `.<name>.old-<pid>` beside the output) is
 /// reported, and the next build tries again (see [`remove_leftovers`]).
-fn swap(staging: &Path, out: &Path) -> io::Result<Option<Leftover>> {
+fn swap(staging: &Path, out: &Path) -> io::Result<Option<String>> {
     if !out.exists() {
         return fs::rename(staging, out).map(|()| None);
     }
     // Once the new tree is in place the build has succeeded: a previous tree that
     // cannot be removed is reported, and the next build tries again (`remove_leftovers`).
     let remove = |old: &Path| {
-        remove_tree(old).err().map(|error| Leftover {
-            path: old.to_path_buf(),
-            error,
+        remove_tree(old).err().map(|e| {
+            format!(
+                "新网站已生成，但上一版网站未能完全删除：{e}。它留在 {}，下次构建时会再尝试删除 (the new site is in place, but the previous one could not be removed entirely: {e}; it is left at {}, and the next build tries again)",
+                old.display(),
+                old.display()
+            )
         })
     };
     #[cfg(target_os = "linux")]
@@ -980,26 +979,6 @@ fn swap(staging: &Path, out: &Path) -> io::Result<Option<Leftover>> {
         return Err(e);
     }
     Ok(remove(&old))
-}
-
-/// A previous output tree that could not be removed after the new one was swapped in.
-#[derive(Debug)]
-struct Leftover {
-    path: PathBuf,
-    error: io::Error,
-}
-
-impl std::fmt::Display for Leftover {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "新网站已生成，但上一版网站未能完全删除：{}。它留在 {}，下次构建时会再尝试删除 (the new site is in place, but the previous one could not be removed entirely: {}; it is left at {}, and the next build tries again)",
-            self.error,
-            self.path.display(),
-            self.error,
-            self.path.display()
-        )
-    }
 }
 
 /// Removes the folder `dir` and everything in it, its entries shared among rayon's
