@@ -297,6 +297,7 @@ pub(crate) fn full_build(
         files: manifest.files.len(),
         bytes: manifest.files.iter().map(|f| f.size).sum(),
         findings: checked.findings.clone(),
+        linked_output: output.elsewhere().map(std::path::Path::to_path_buf),
         warnings,
         timings,
     };

@@ -85,6 +85,9 @@ pub struct BuildReport {
     pub bytes: u64,
     /// Findings of the check stage.
     pub findings: Vec<check::Finding>,
+    /// The folder written, when links on the output's way lead elsewhere than the path
+    /// as typed (`None` when it is that path).
+    pub linked_output: Option<PathBuf>,
     /// Things the user should know although the build succeeded (the previous output
     /// could not be removed entirely).
     pub warnings: Vec<String>,

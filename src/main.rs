@@ -169,6 +169,15 @@ fn fail(e: &BuildError) -> ExitCode {
     }
 }
 
+/// The output folder as typed, and the folder written when links on its way lead
+/// elsewhere.
+fn shown(typed: &std::path::Path, linked: Option<&std::path::Path>) -> String {
+    match linked {
+        Some(folder) => format!("{}（即 {}）", typed.display(), folder.display()),
+        None => typed.display().to_string(),
+    }
+}
+
 /// A successful build's warnings, on standard error.
 fn warn(warnings: &[String]) {
     for w in warnings {
@@ -196,7 +205,7 @@ fn build(opts: BuildOptions, strict: bool, show_timings: bool) -> ExitCode {
                 r.pages,
                 r.files,
                 r.bytes as f64 / 1_048_576.0,
-                opts.output.display(),
+                shown(&opts.output, r.linked_output.as_deref()),
                 start.elapsed().as_secs_f64(),
                 count(Severity::Error),
                 count(Severity::Warning),
@@ -239,7 +248,7 @@ fn watch(opts: BuildOptions, interval: u64) -> ExitCode {
         "已生成 {} 份公开文件、{} 个页面 → {}，用时 {:.2} 秒。正在监视 {} 的改动（Ctrl+C 退出）……",
         report.records,
         report.pages,
-        output.display(),
+        shown(&output, report.linked_output.as_deref()),
         start.elapsed().as_secs_f64(),
         content.display()
     );

@@ -30,11 +30,12 @@ fn err(msg: String) -> WriteError {
 }
 
 /// The output folder of one build, resolved once when the build starts: the folder as
-/// written (made absolute) and the folder the build replaces ([`resolved`]: when the
-/// output is a symbolic link, the folder it names). Every step of the build — the
-/// checks, the new tree, the swap, `watch`'s spares and rebuilds — uses this one
-/// answer, so that a link re-pointed while a build runs cannot split its checks from
-/// its writes.
+/// written (made absolute) and the folder the build replaces, with every link on its
+/// way resolved (when the output is a symbolic link, the folder it names; when a folder
+/// above it is one, the folder that one names). Every step of the build — the checks,
+/// the new tree, the swap, `watch`'s spares and rebuilds — uses this one answer, so
+/// that a link re-pointed while a build runs, the output's own or a parent's, cannot
+/// split its checks from its writes.
 #[derive(Debug, Clone)]
 pub struct OutputDir {
     written: PathBuf,
@@ -46,13 +47,19 @@ impl OutputDir {
     pub fn new(output: &Path) -> OutputDir {
         OutputDir {
             written: absolute(output),
-            target: resolved(output),
+            target: real(&resolved(output)),
         }
     }
 
     /// The folder the build replaces (the link's target when the output is a link).
     pub fn path(&self) -> &Path {
         &self.target
+    }
+
+    /// The folder the build replaces, when links lead there from elsewhere than the
+    /// output as written (made absolute).
+    pub fn elsewhere(&self) -> Option<&Path> {
+        (self.target != self.written).then_some(self.target.as_path())
     }
 }
 
@@ -1142,6 +1149,44 @@ mod tests {
         );
         spares.clear();
         assert_eq!(names(&dir.path().join("x")), ["a"]);
+    }
+
+    /// The same for a link above the output (`sites/public` where `sites` is a link): the
+    /// build stays in the folder the link named when it started.
+    #[test]
+    #[cfg(unix)]
+    fn a_linked_parent_of_the_output_is_resolved_once_per_build() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        for d in [&a, &b] {
+            fs::create_dir_all(d.join("public")).unwrap();
+            fs::write(d.join("public/page.html"), "old").unwrap();
+        }
+        let link = dir.path().join("sites");
+        symlink(&a, &link).unwrap();
+        let out = OutputDir::new(&link.join("public"));
+        assert_eq!(out.path(), fs::canonicalize(&a).unwrap().join("public"));
+        check_output_dir(&out, &[]).unwrap();
+        fs::remove_file(&link).unwrap();
+        symlink(&b, &link).unwrap();
+        let staging = Staging::create(&out).unwrap();
+        staging.put("page.html", b"new").unwrap();
+        staging.commit("0").unwrap();
+        assert_eq!(
+            fs::read_to_string(a.join("public/page.html")).unwrap(),
+            "new"
+        );
+        assert_eq!(
+            fs::read_to_string(b.join("public/page.html")).unwrap(),
+            "old"
+        );
+        let mut beside_b: Vec<_> = fs::read_dir(&b)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        beside_b.sort();
+        assert_eq!(beside_b, ["public"]);
     }
 
     /// Once the new tree is in place the build has succeeded, even when the previous

@@ -181,3 +181,47 @@ fn a_failed_build_keeps_the_output_and_removes_its_staging() {
         .collect();
     assert!(names.iter().all(|n| !n.starts_with(".site.")), "{names:?}");
 }
+
+/// An output under a linked folder (`sites/public` where `sites` names a web root) is
+/// built in the folder the link names: the new tree is made and swapped there, nothing
+/// is left beside the link, and the summary names both the path as typed and the folder
+/// written.
+#[test]
+#[cfg(unix)]
+fn an_output_under_a_linked_folder_is_built_where_the_link_points() {
+    let tmp = tempfile::tempdir().unwrap();
+    let www = tmp.path().join("www");
+    std::fs::create_dir_all(&www).unwrap();
+    std::os::unix::fs::symlink(&www, tmp.path().join("sites")).unwrap();
+    for _ in 0..2 {
+        let run = build(&root().join("content"), Path::new("sites/public"))
+            .current_dir(tmp.path())
+            .stdout(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        assert!(run.status.success());
+        let said = String::from_utf8(run.stdout).unwrap();
+        let folder = std::fs::canonicalize(&www).unwrap().join("public");
+        assert!(
+            said.contains(&format!("→ sites/public（即 {}）", folder.display())),
+            "{said}"
+        );
+        assert!(folder.join("xiangxi-xfj/2023/index.html").is_file());
+        let mut beside: Vec<_> = std::fs::read_dir(&www)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        beside.sort();
+        assert_eq!(beside, ["public"]);
+    }
+    // Typed without links, the summary names the folder once.
+    let plain = build(
+        &root().join("content"),
+        &std::fs::canonicalize(&www).unwrap().join("public"),
+    )
+    .stdout(std::process::Stdio::piped())
+    .output()
+    .unwrap();
+    let said = String::from_utf8(plain.stdout).unwrap();
+    assert!(!said.contains("（即"), "{said}");
+}
