@@ -1006,6 +1006,8 @@ fn remove_tree(dir: &Path) -> io::Result<()> {
     let entries = fs::read_dir(dir)?.collect::<io::Result<Vec<_>>>()?;
     entries.par_iter().try_for_each(|e| {
         let path = e.path();
+        #[cfg(test)]
+        tests::resist(&path)?;
         gone(match e.file_type() {
             Ok(t) if t.is_dir() => fs::remove_dir_all(&path),
             Ok(_) => fs::remove_file(&path),
@@ -1189,29 +1191,56 @@ mod tests {
         assert_eq!(beside_b, ["public"]);
     }
 
+    /// Names of folders that [`remove_tree`] fails on, as it would on a folder holding an
+    /// immutable file: for the test below where the user cannot make one (root without
+    /// `CAP_LINUX_IMMUTABLE`, as in a default container, or a file system without the
+    /// attribute, such as tmpfs).
+    static RESISTING: std::sync::Mutex<Vec<std::ffi::OsString>> = std::sync::Mutex::new(Vec::new());
+
+    pub(super) fn resist(path: &Path) -> io::Result<()> {
+        let names = RESISTING.lock().unwrap_or_else(|e| e.into_inner());
+        match path.file_name() {
+            Some(n) if names.iter().any(|r| r == n) => Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                "无法删除（测试）",
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// Once the new tree is in place the build has succeeded, even when the previous
     /// tree cannot be removed: the commit says where it was left, and later builds try
     /// again, say so while it resists (their own new tree then takes another name), and
     /// remove it once they can. Part of the tree is made unremovable: as root, by an
-    /// immutable file (`chattr +i`, which needs a file system with the attribute, as
-    /// ext4 has); otherwise, by a folder without write permission.
+    /// immutable file (`chattr +i`, which needs `CAP_LINUX_IMMUTABLE` and a file system
+    /// with the attribute, as ext4 has); otherwise, by a folder without write
+    /// permission. Where root cannot make a file immutable, the folder is named in
+    /// [`RESISTING`], which fails its removal the same way.
     #[test]
     #[cfg(target_os = "linux")]
     fn a_previous_tree_that_cannot_be_removed_is_reported_and_removed_later() {
         use std::os::unix::fs::PermissionsExt;
         let root = unsafe { libc::geteuid() } == 0;
+        let dir = tempfile::tempdir().unwrap();
+        // Unique to this test's run (the list of resisting names is the process's).
+        let name = format!(
+            "stuck-{}",
+            dir.path().file_name().unwrap().to_string_lossy()
+        );
         /// Makes everything in the folder removable again however the test ends, so
         /// that the temporary folder can go.
-        struct Removable(PathBuf, bool);
+        struct Removable(PathBuf, String);
         impl Drop for Removable {
             fn drop(&mut self) {
-                if self.1 {
-                    let _ = std::process::Command::new("chattr")
-                        .args(["-R", "-i"])
-                        .arg(&self.0)
-                        .stderr(std::process::Stdio::null())
-                        .status();
-                }
+                RESISTING
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .retain(|n| *n != *self.1);
+                let _ = std::process::Command::new("chattr")
+                    .args(["-R", "-i"])
+                    .arg(&self.0)
+                    .stderr(std::process::Stdio::null())
+                    .status();
                 for e in walkdir::WalkDir::new(&self.0).into_iter().flatten() {
                     if e.file_type().is_dir() {
                         let _ = fs::set_permissions(e.path(), fs::Permissions::from_mode(0o755));
@@ -1219,8 +1248,7 @@ mod tests {
                 }
             }
         }
-        let dir = tempfile::tempdir().unwrap();
-        let guard = Removable(dir.path().to_path_buf(), root);
+        let guard = Removable(dir.path().to_path_buf(), name.clone());
         let out = OutputDir::new(&dir.path().join("site"));
         let build = |page: &[u8]| {
             let s = Staging::create(&out).unwrap();
@@ -1228,21 +1256,22 @@ mod tests {
             s.commit("0").unwrap().1
         };
         let first = Staging::create(&out).unwrap();
-        first.put("stuck/page.html", b"one").unwrap();
+        first.put(&format!("{name}/page.html"), b"one").unwrap();
         first.commit("0").unwrap();
-        let stuck = out.path().join("stuck");
-        if root {
-            let status = std::process::Command::new("chattr")
-                .arg("+i")
-                .arg(stuck.join("page.html"))
-                .status()
-                .expect("chattr (e2fsprogs) runs");
-            assert!(
-                status.success(),
-                "chattr +i: root needs a file system with the attribute"
-            );
-        } else {
+        let stuck = out.path().join(&name);
+        if !root {
             fs::set_permissions(&stuck, fs::Permissions::from_mode(0o555)).unwrap();
+        } else if !std::process::Command::new("chattr")
+            .arg("+i")
+            .arg(stuck.join("page.html"))
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+        {
+            RESISTING
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(name.clone().into());
         }
         let others = || -> Vec<PathBuf> {
             let mut v: Vec<PathBuf> = fs::read_dir(dir.path())
@@ -1258,10 +1287,10 @@ mod tests {
             fs::read_to_string(out.path().join("page.html")).unwrap(),
             "two"
         );
-        assert!(!out.path().join("stuck").exists());
+        assert!(!stuck.exists());
         let left = others();
         assert_eq!(left.len(), 1, "{left:?}");
-        assert!(left[0].join("stuck/page.html").is_file());
+        assert!(left[0].join(&name).join("page.html").is_file());
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         assert!(
             warnings[0].contains(&left[0].display().to_string()),
