@@ -1239,14 +1239,13 @@ fn exec_rate_fund(
     let idx = out.figures.iter().rposition(|f| *f.path == *key);
     let rate = match idx {
         Some(i) => {
-            let mut f = out.figures[i].clone();
+            let f = &mut out.figures[i];
             f.path = cat!(fpath, ".rate").into_boxed_str();
             f.published = fund
                 .stated_rate
                 .as_ref()
                 .map(|s| Published::stated(s, cat!(fpath, ".stated_rate")));
-            out.figures[i] = f.clone();
-            f.value
+            f.value.clone()
         }
         None => return,
     };
