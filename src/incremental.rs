@@ -29,7 +29,8 @@ mod package;
 pub struct Workspace {
     opts: BuildOptions,
     /// The output folder as its full build resolved it ([`write::OutputDir::path`]):
-    /// rebuilds write there, beside the spares, even if the output link is re-pointed.
+    /// rebuilds write there, beside the spares, even if a link on the output's way (the
+    /// output's own or a parent folder's) is re-pointed.
     output: PathBuf,
     content: Content,
     computed: compute::Computed,

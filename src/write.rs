@@ -40,26 +40,33 @@ fn err(msg: String) -> WriteError {
 pub struct OutputDir {
     written: PathBuf,
     target: PathBuf,
+    /// Whether the output, or a folder above it, is a symbolic link.
+    linked: bool,
 }
 
 impl OutputDir {
     /// Resolves `output` (reads the links on its path; nothing is created).
     pub fn new(output: &Path) -> OutputDir {
+        let written = absolute(output);
+        let linked = written
+            .ancestors()
+            .any(|p| fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()));
         OutputDir {
-            written: absolute(output),
             target: real(&resolved(output)),
+            written,
+            linked,
         }
     }
 
-    /// The folder the build replaces (the link's target when the output is a link).
+    /// The folder the build replaces, every link on its way resolved.
     pub fn path(&self) -> &Path {
         &self.target
     }
 
-    /// The folder the build replaces, when links lead there from elsewhere than the
-    /// output as written (made absolute).
+    /// The folder the build replaces, when a link on the output's way leads there
+    /// (`None` for an output reached without links, whatever form its path takes).
     pub fn elsewhere(&self) -> Option<&Path> {
-        (self.target != self.written).then_some(self.target.as_path())
+        self.linked.then_some(self.target.as_path())
     }
 }
 
@@ -181,7 +188,9 @@ fn resolved(output: &Path) -> PathBuf {
         }
         match fs::read_link(&out) {
             Ok(target) => {
-                let parent = out.parent().map(Path::to_path_buf).unwrap_or_default();
+                // Relative to the folder the link is in, itself reached through links
+                // (`..` in the target is then that folder's parent).
+                let parent = out.parent().map(real).unwrap_or_default();
                 out = absolute(&parent.join(target));
             }
             Err(_) => return out,
@@ -1169,6 +1178,7 @@ mod tests {
         symlink(&a, &link).unwrap();
         let out = OutputDir::new(&link.join("public"));
         assert_eq!(out.path(), fs::canonicalize(&a).unwrap().join("public"));
+        assert_eq!(out.elsewhere(), Some(out.path()));
         check_output_dir(&out, &[]).unwrap();
         fs::remove_file(&link).unwrap();
         symlink(&b, &link).unwrap();
@@ -1191,8 +1201,36 @@ mod tests {
         assert_eq!(beside_b, ["public"]);
     }
 
-    /// Names of folders that [`remove_tree`] fails on, as it would on a folder holding an
-    /// immutable file: for the test below where the user cannot make one (root without
+    /// A link's target is read from the folder the link is in, reached through links:
+    /// `..` in it climbs from there, not from the path as typed. And only a path with a
+    /// link on its way says it leads elsewhere.
+    #[test]
+    #[cfg(unix)]
+    fn link_targets_are_read_from_the_folder_the_link_is_in() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let www = dir.path().join("srv/www");
+        fs::create_dir_all(&www).unwrap();
+        symlink(&www, dir.path().join("sites")).unwrap();
+        // A link to a folder not made yet, relative to its own folder.
+        symlink("../public-data", www.join("public")).unwrap();
+        let out = OutputDir::new(&dir.path().join("sites/public"));
+        let srv = fs::canonicalize(dir.path().join("srv")).unwrap();
+        assert_eq!(out.path(), srv.join("public-data"));
+        assert_eq!(out.elsewhere(), Some(srv.join("public-data").as_path()));
+        let base = fs::canonicalize(dir.path()).unwrap();
+        fs::create_dir_all(base.join("plain")).unwrap();
+        for plain in ["plain", "srv/../plain", "missing/site"] {
+            assert_eq!(
+                OutputDir::new(&base.join(plain)).elsewhere(),
+                None,
+                "{plain}"
+            );
+        }
+    }
+
+    /// Names of entries that [`remove_tree`] fails on (entries directly in the folder it
+    /// removes), as it would on a folder holding an immutable file: for the test below where the user cannot make one (root without
     /// `CAP_LINUX_IMMUTABLE`, as in a default container, or a file system without the
     /// attribute, such as tmpfs).
     static RESISTING: std::sync::Mutex<Vec<std::ffi::OsString>> = std::sync::Mutex::new(Vec::new());
@@ -1268,6 +1306,7 @@ mod tests {
             .status()
             .is_ok_and(|s| s.success())
         {
+            eprintln!("chattr +i is not available here: removal fails through RESISTING");
             RESISTING
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())

@@ -182,10 +182,10 @@ fn a_failed_build_keeps_the_output_and_removes_its_staging() {
     assert!(names.iter().all(|n| !n.starts_with(".site.")), "{names:?}");
 }
 
-/// An output under a linked folder (`sites/public` where `sites` names a web root) is
-/// built in the folder the link names: the new tree is made and swapped there, nothing
-/// is left beside the link, and the summary names both the path as typed and the folder
-/// written.
+/// An output under a linked folder (`sites/public` where `sites` names a web root): the
+/// build succeeds, twice (the second swaps the first's tree), leaves nothing else in the
+/// web root, and its summary names both the path as typed and the folder written. (That
+/// the folder is resolved once, at the start, is `write`'s unit test.)
 #[test]
 #[cfg(unix)]
 fn an_output_under_a_linked_folder_is_built_where_the_link_points() {
@@ -197,9 +197,14 @@ fn an_output_under_a_linked_folder_is_built_where_the_link_points() {
         let run = build(&root().join("content"), Path::new("sites/public"))
             .current_dir(tmp.path())
             .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
             .output()
             .unwrap();
-        assert!(run.status.success());
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
         let said = String::from_utf8(run.stdout).unwrap();
         let folder = std::fs::canonicalize(&www).unwrap().join("public");
         assert!(
@@ -215,13 +220,16 @@ fn an_output_under_a_linked_folder_is_built_where_the_link_points() {
         assert_eq!(beside, ["public"]);
     }
     // Typed without links, the summary names the folder once.
-    let plain = build(
-        &root().join("content"),
-        &std::fs::canonicalize(&www).unwrap().join("public"),
-    )
-    .stdout(std::process::Stdio::piped())
-    .output()
-    .unwrap();
+    let folder = std::fs::canonicalize(&www).unwrap().join("public");
+    let plain = build(&root().join("content"), &folder)
+        .stdout(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    assert!(plain.status.success());
     let said = String::from_utf8(plain.stdout).unwrap();
+    assert!(
+        said.contains(&format!("→ {}，", folder.display())),
+        "{said}"
+    );
     assert!(!said.contains("（即"), "{said}");
 }
