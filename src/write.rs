@@ -112,6 +112,23 @@ pub fn check_output_dir(output: &OutputDir, protected: &[&Path]) -> Result<(), W
             }
         }
     }
+    // A folder above the output that is a link to nothing (an unmounted share, a
+    // folder not made yet): refused rather than made, which could put the site on the
+    // wrong disk; the new tree could not be made beside the output anyway.
+    if let Some(link) = out
+        .ancestors()
+        .skip(1)
+        .find(|p| fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()))
+    {
+        let to = fs::read_link(link).unwrap_or_default();
+        return Err(err(format!(
+            "输出目录的上级 {} 是指向 {} 的链接，但那里不存在；请先创建它或改正链接 (a folder above the output, {}, is a link to {}, which does not exist: create it or correct the link)",
+            link.display(),
+            to.display(),
+            link.display(),
+            to.display()
+        )));
+    }
     // A mount point cannot be swapped for another folder: refused now, not after the
     // whole build.
     #[cfg(unix)]
@@ -1227,6 +1244,27 @@ mod tests {
                 "{plain}"
             );
         }
+    }
+
+    /// A folder above the output that is a link to a missing folder is refused, naming
+    /// the link and its target; the output itself may be one (built where it points).
+    #[test]
+    #[cfg(unix)]
+    fn a_linked_parent_that_leads_nowhere_is_refused() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("mnt/share");
+        symlink(&missing, dir.path().join("sites")).unwrap();
+        let e = check_output_dir(&OutputDir::new(&dir.path().join("sites/public")), &[])
+            .unwrap_err()
+            .0;
+        assert!(
+            e.contains("sites") && e.contains(&missing.display().to_string()),
+            "{e}"
+        );
+        assert!(e.contains("不存在"), "{e}");
+        assert!(!missing.exists());
+        check_output_dir(&OutputDir::new(&dir.path().join("sites")), &[]).unwrap();
     }
 
     /// Names of entries that [`remove_tree`] fails on (entries directly in the folder it
