@@ -75,17 +75,18 @@ impl OutputDir {
 /// as written and with their links resolved (an output link that names the content
 /// folder, or a folder reached through a linked parent, is refused too).
 pub fn check_output_dir(output: &OutputDir, protected: &[&Path]) -> Result<(), WriteError> {
-    let out = output.target.clone();
-    if out.parent().is_none() || real(&out).parent().is_none() {
+    // Already resolved (`OutputDir::new`): its links are read, so `real` of it is itself.
+    let out = &output.target;
+    if out.parent().is_none() {
         return Err(err(format!(
             "拒绝使用根目录作为输出目录 (refusing to use {} as the output folder)",
             out.display()
         )));
     }
     let forms = |p: &Path| [absolute(p), real(p)];
-    let outs = [output.written.clone(), out.clone(), real(&out)];
+    let outs = [&output.written, out];
     if let Some(home) = std::env::var_os("HOME").map(PathBuf::from)
-        && forms(&home).iter().any(|h| outs.contains(h))
+        && forms(&home).iter().any(|h| outs.contains(&h))
     {
         return Err(err(format!(
             "拒绝使用主目录作为输出目录 (refusing to use the home folder {} as the output folder)",
@@ -132,7 +133,7 @@ pub fn check_output_dir(output: &OutputDir, protected: &[&Path]) -> Result<(), W
     // A mount point cannot be swapped for another folder: refused now, not after the
     // whole build.
     #[cfg(unix)]
-    if let (Ok(m), Some(Ok(pm))) = (fs::metadata(&out), out.parent().map(fs::metadata)) {
+    if let (Ok(m), Some(Ok(pm))) = (fs::metadata(out), out.parent().map(fs::metadata)) {
         use std::os::unix::fs::MetadataExt;
         if m.is_dir() && m.dev() != pm.dev() {
             return Err(err(format!(
