@@ -48,9 +48,7 @@ impl OutputDir {
     /// Resolves `output` (reads the links on its path; nothing is created).
     pub fn new(output: &Path) -> OutputDir {
         let written = absolute(output);
-        let linked = written
-            .ancestors()
-            .any(|p| fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()));
+        let linked = written.ancestors().any(is_link);
         OutputDir {
             target: real(&resolved(output)),
             written,
@@ -116,11 +114,7 @@ pub fn check_output_dir(output: &OutputDir, protected: &[&Path]) -> Result<(), W
     // A folder above the output that is a link to nothing (an unmounted share, a
     // folder not made yet): refused rather than made, which could put the site on the
     // wrong disk; the new tree could not be made beside the output anyway.
-    if let Some(link) = out
-        .ancestors()
-        .skip(1)
-        .find(|p| fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()))
-    {
+    if let Some(link) = out.ancestors().skip(1).find(|p| is_link(p)) {
         let to = fs::read_link(link).unwrap_or_default();
         return Err(err(format!(
             "输出目录的上级 {} 是指向 {} 的链接，但那里不存在；请先创建它或改正链接 (a folder above the output, {}, is a link to {}, which does not exist: create it or correct the link)",
@@ -215,6 +209,11 @@ fn resolved(output: &Path) -> PathBuf {
         }
     }
     out
+}
+
+/// Whether `p` is itself a symbolic link (not followed).
+fn is_link(p: &Path) -> bool {
+    fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink())
 }
 
 /// `p` with every link resolved as far as it exists on disk (its nearest existing
