@@ -226,6 +226,7 @@ pub(crate) fn full_build(
     // state before them, for rebuilds to hash again only from an edited record on.
     let mut kept: Vec<(String, Vec<Vec<u8>>)> = Vec::new();
     let mut marks: Vec<Vec<package::Mark>> = vec![Vec::new(); site::data::TABLES.len()];
+    let (render_time, package_time) = (render::RenderTime::default(), crate::ThreadTime::default());
     timings
         .time("render+write", || {
             // The package tables are streamed to disk as the pages come, in page order
@@ -246,18 +247,21 @@ pub(crate) fn full_build(
                     m.push(package::Mark::new(hash, offset));
                 }
             };
-            render::render_pages(&site, &tera, |_| true, &sink, &mut |i, rows| {
-                if keep {
-                    mark(&tables, &mut marks);
-                }
-                for (a, r) in tables.iter_mut().zip(&rows) {
-                    a.write(r).map_err(|e| e.0)?;
-                }
-                if keep {
-                    kept.push((site.pages[i].path().to_string(), rows));
-                }
-                Ok(())
-            })?;
+            let mut hand_over = |i: usize, rows: Vec<Vec<u8>>| {
+                package_time.time(|| {
+                    if keep {
+                        mark(&tables, &mut marks);
+                    }
+                    for (a, r) in tables.iter_mut().zip(&rows) {
+                        a.write(r).map_err(|e| e.0)?;
+                    }
+                    if keep {
+                        kept.push((site.pages[i].path().to_string(), rows));
+                    }
+                    Ok(())
+                })
+            };
+            render::render_pages(&site, &tera, |_| true, &sink, &mut hand_over, &render_time)?;
             if keep {
                 mark(&tables, &mut marks);
             }
@@ -272,6 +276,14 @@ pub(crate) fn full_build(
             render::render_site_files(&site, &theme, &files, &sink)
         })
         .map_err(render_err)?;
+    let (hash_time, write_time) = staging.times();
+    timings.parts(&[
+        ("· pages", render_time.pages.total()),
+        ("· data files", render_time.data.total()),
+        ("· hash", hash_time),
+        ("· write", write_time),
+        ("· package tables", package_time.total()),
+    ]);
     let pages = site.pages.len();
     let package =
         keep.then(|| timings.time("package index", || package::Package::written(kept, marks)));
@@ -493,6 +505,7 @@ impl Workspace {
                                     );
                                     Ok(())
                                 },
+                                &render::RenderTime::default(),
                             )
                         })
                         .map_err(render_err)?;

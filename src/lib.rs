@@ -60,6 +60,38 @@ impl Timings {
         self.peak_resident.push(peak_resident());
         r
     }
+
+    /// Adds the parts of the stage just timed (thread time, the `·` lines), with that
+    /// stage's peak resident memory.
+    fn parts(&mut self, parts: &[(&'static str, Duration)]) {
+        let peak = self.peak_resident.last().copied().flatten();
+        for &(name, d) in parts {
+            self.stages.push((name, d));
+            self.peak_resident.push(peak);
+        }
+    }
+}
+
+/// Time spent in one part of a stage, summed over the threads that ran it (the `·` lines
+/// of `--timings`): with both cores busy, a stage's parts add up to about twice its wall
+/// time.
+#[derive(Debug, Default)]
+pub struct ThreadTime(std::sync::atomic::AtomicU64);
+
+impl ThreadTime {
+    /// Runs `f`, adding the time it took.
+    pub fn time<T>(&self, f: impl FnOnce() -> T) -> T {
+        let t = Instant::now();
+        let r = f();
+        let ns = u64::try_from(t.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.0.fetch_add(ns, std::sync::atomic::Ordering::Relaxed);
+        r
+    }
+
+    /// The time added so far.
+    pub fn total(&self) -> Duration {
+        Duration::from_nanos(self.0.load(std::sync::atomic::Ordering::Relaxed))
+    }
 }
 
 /// The process's peak resident set so far (`VmHWM`), for `--timings`.
@@ -352,32 +384,22 @@ fn stream_checked<R: Send>(
     timings: &mut Timings,
     done: impl Fn(&mut model::Department, Vec<compute::RecordFigures>, Vec<check::Finding>) -> R + Sync,
 ) -> Result<load::Streamed<R>, BuildError> {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    let (compute_ns, check_ns) = (AtomicU64::new(0), AtomicU64::new(0));
-    let add =
-        |n: &AtomicU64, t: Instant| n.fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
+    let (compute_time, check_time) = (ThreadTime::default(), ThreadTime::default());
     let streamed = timings
         .time("load+check", || {
             load::load_each(content_dir, |site, dept| -> R {
-                let t = Instant::now();
-                let figures = compute::department(&compute::scheme_of(site), dept);
-                add(&compute_ns, t);
-                let t = Instant::now();
-                let findings = check::department(dept, &figures);
-                add(&check_ns, t);
+                let figures =
+                    compute_time.time(|| compute::department(&compute::scheme_of(site), dept));
+                let findings = check_time.time(|| check::department(dept, &figures));
                 done(dept, figures, findings)
             })
         })
         .map_err(|d| BuildError::Content(d.sorted()))?;
-    let peak = timings.peak_resident.last().copied().flatten();
-    for (name, d) in [
+    timings.parts(&[
         ("· parse", streamed.parse_time),
-        ("· compute", Duration::from_nanos(compute_ns.into_inner())),
-        ("· check", Duration::from_nanos(check_ns.into_inner())),
-    ] {
-        timings.stages.push((name, d));
-        timings.peak_resident.push(peak);
-    }
+        ("· compute", compute_time.total()),
+        ("· check", check_time.total()),
+    ]);
     Ok(streamed)
 }
 

@@ -449,7 +449,7 @@ fn print_timings(t: &Timings) {
             Some(b) => format!("  peak RSS {:>6.0} MiB", b as f64 / 1_048_576.0),
             None => String::new(),
         };
-        eprintln!("  {name:<12} {:>9.1} ms{peak}", d.as_secs_f64() * 1000.0);
+        eprintln!("  {name:<16} {:>9.1} ms{peak}", d.as_secs_f64() * 1000.0);
     }
 }
 

@@ -362,6 +362,9 @@ pub struct Staging {
     committed: bool,
     /// What earlier builds left beside the output and this one could not remove either.
     warnings: Vec<String>,
+    /// Thread time [`Staging::put`] spent hashing, and writing or linking.
+    hash_time: crate::ThreadTime,
+    write_time: crate::ThreadTime,
 }
 
 impl Staging {
@@ -391,7 +394,15 @@ impl Staging {
             files: Mutex::new(Vec::new()),
             committed: false,
             warnings,
+            hash_time: crate::ThreadTime::default(),
+            write_time: crate::ThreadTime::default(),
         })
+    }
+
+    /// Thread time spent so far in [`Staging::put`]: hashing the files, and creating and
+    /// writing (or linking) them.
+    pub fn times(&self) -> (std::time::Duration, std::time::Duration) {
+        (self.hash_time.total(), self.write_time.total())
     }
 
     /// Writes one file of the new tree (`path` relative, `/`-separated).
@@ -401,20 +412,24 @@ impl Staging {
                 "不安全的输出路径 (unsafe output path) {path:?}"
             )));
         }
-        let target = self.dir.join(path);
-        let reused = self
-            .previous
-            .as_ref()
-            .is_some_and(|p| link_if_same(&p.join(path), bytes, &target));
-        if !reused {
+        self.write_time.time(|| {
+            let target = self.dir.join(path);
+            let reused = self
+                .previous
+                .as_ref()
+                .is_some_and(|p| link_if_same(&p.join(path), bytes, &target));
+            if reused {
+                return Ok(());
+            }
             create_file(&target)
                 .and_then(|mut f| f.write_all(bytes))
-                .map_err(|e| write_failed(path, &e))?;
-        }
+                .map_err(|e| write_failed(path, &e))
+        })?;
+        let sha256 = self.hash_time.time(|| crate::manifest::sha256_hex(bytes));
         self.register(ManifestEntry {
             path: path.to_string(),
             size: bytes.len() as u64,
-            sha256: crate::manifest::sha256_hex(bytes),
+            sha256,
         });
         Ok(())
     }

@@ -120,6 +120,41 @@ fn rebuilds_are_byte_identical_whatever_the_thread_count() {
     );
 }
 
+/// `--timings` names every stage of a build and, under `load+check` and `render+write`,
+/// the parts their threads spent time in (parse, compute, render, write, as the
+/// performance issue asks), each measured.
+#[test]
+fn timings_name_every_stage_and_the_parts_of_rendering_and_writing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let report = common::build_into(&tmp.path().join("site"));
+    let t = &report.timings;
+    let names: Vec<&str> = t.stages.iter().map(|(n, _)| *n).collect();
+    assert_eq!(
+        names,
+        [
+            "load+check",
+            "· parse",
+            "· compute",
+            "· check",
+            "theme",
+            "site",
+            "render+write",
+            "· pages",
+            "· data files",
+            "· hash",
+            "· write",
+            "· package tables",
+            "swap",
+        ]
+    );
+    assert_eq!(t.peak_resident.len(), t.stages.len());
+    for (name, d) in &t.stages {
+        if name.starts_with('·') {
+            assert!(!d.is_zero(), "{name} was not measured");
+        }
+    }
+}
+
 /// An output folder that is a symbolic link (a web root linked into the project) is
 /// updated where it points: the link stays a link, the folder it names gets the new
 /// site, a second build needs no `--clean` (the link is no foreign file), and `verify`

@@ -336,10 +336,18 @@ where
 {
     let tera = theme.tera().map_err(RenderError::Template)?;
     let mut package = Vec::new();
-    render_pages(site, &tera, |_| true, &sink, &mut |_, rows| {
+    let mut push = |_, rows| {
         package.push(rows);
         Ok(())
-    })?;
+    };
+    render_pages(
+        site,
+        &tera,
+        |_| true,
+        &sink,
+        &mut push,
+        &RenderTime::default(),
+    )?;
     let refs: Vec<&Vec<Vec<u8>>> = package.iter().collect();
     let all: Vec<usize> = (0..crate::site::data::TABLES.len()).collect();
     let files = package_files(&refs, &all, &sink)?;
@@ -396,15 +404,27 @@ pub fn package_rows(
     data::record_csvs(&record_meta(dept, rec, &name, &title, None), &tables).1
 }
 
+/// Where `render_pages` spends its threads' time (`--timings`), beside what `sink` and
+/// `rows` take.
+#[derive(Debug, Default)]
+pub struct RenderTime {
+    /// Pages: their views (tables, charts, text) and templates.
+    pub pages: crate::ThreadTime,
+    /// Each record's `data.json` and per-table CSV files.
+    pub data: crate::ThreadTime,
+}
+
 /// Renders the pages `select`ed (by index into `site.pages`) in parallel, each record
 /// page with its data files, into `sink`; hands each record's package rows to `rows` in
-/// page order (the order of the package tables), a chunk of pages at a time.
+/// page order (the order of the package tables), a chunk of pages at a time. Adds the
+/// time spent making pages and data files to `time`.
 pub fn render_pages<F>(
     site: &Site,
     tera: &tera::Tera,
     select: impl Fn(usize) -> bool + Sync,
     sink: &F,
     rows: &mut RowSink,
+    time: &RenderTime,
 ) -> Result<(), RenderError>
 where
     F: Fn(&str, &[u8]) -> Result<(), String> + Sync,
@@ -422,20 +442,26 @@ where
             .map(|&i| (i, &site.pages[i]))
             .map(|(i, spec)| match spec {
                 PageSpec::Ready(p) => {
-                    let bytes = render_page(tera, p).map_err(template)?;
+                    let bytes = time.pages.time(|| render_page(tera, p)).map_err(template)?;
                     sink(&p.path, &bytes).map_err(RenderError::Output)?;
                     Ok(None)
                 }
                 PageSpec::Checks { path, chrome, d } => {
-                    let page = site.checks_page(path, chrome, *d);
-                    let bytes = render_page(tera, &page).map_err(template)?;
+                    let bytes = time
+                        .pages
+                        .time(|| render_page(tera, &site.checks_page(path, chrome, *d)))
+                        .map_err(template)?;
                     sink(path, &bytes).map_err(RenderError::Output)?;
                     Ok(None)
                 }
                 PageSpec::Record { path, chrome, d, r } => {
-                    let tables = site.record_data(*d, *r);
-                    let page = site.record_page(path, chrome, *d, *r, &tables);
-                    let bytes = render_page(tera, &page).map_err(template)?;
+                    let (tables, page, bytes) = time.pages.time(|| {
+                        let tables = site.record_data(*d, *r);
+                        let page = site.record_page(path, chrome, *d, *r, &tables);
+                        let bytes = render_page(tera, &page);
+                        (tables, page, bytes)
+                    });
+                    let bytes = bytes.map_err(template)?;
                     sink(path, &bytes).map_err(RenderError::Output)?;
                     let (dept, rec) = site.record_of(*d, *r);
                     let title = crate::site::record_title(dept, rec);
@@ -450,12 +476,12 @@ where
                         crate::model::Rounding::HalfUp => "half-up",
                         crate::model::Rounding::HalfEven => "half-even",
                     };
-                    sink(
-                        &format!("{dir}data.json"),
-                        &data::record_json(&meta, rounding, &tables),
-                    )
-                    .map_err(RenderError::Output)?;
-                    let (csvs, package) = data::record_csvs(&meta, &tables);
+                    let json = time
+                        .data
+                        .time(|| data::record_json(&meta, rounding, &tables));
+                    sink(&format!("{dir}data.json"), &json).map_err(RenderError::Output)?;
+                    drop(json);
+                    let (csvs, package) = time.data.time(|| data::record_csvs(&meta, &tables));
                     for (t, csv) in tables.tables.iter().zip(&csvs) {
                         sink(&format!("{dir}{}.csv", t.def.name), csv)
                             .map_err(RenderError::Output)?;
