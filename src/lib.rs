@@ -45,7 +45,9 @@ pub struct BuildOptions {
 /// Time spent in each stage.
 #[derive(Debug, Default, Clone)]
 pub struct Timings {
-    /// Stage name and duration, in pipeline order.
+    /// Stage name and duration, in pipeline order. A name starting with `·` is a part of
+    /// the stage before it: under a build's `load+check` and `render+write`, thread time
+    /// summed over the cores ([`ThreadTime`]); under a rebuild's `package+pages`, wall time.
     pub stages: Vec<(&'static str, Duration)>,
     /// Peak resident memory of the process after each stage, in bytes (Linux only;
     /// `None` elsewhere), in the same order as `stages`.
