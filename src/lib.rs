@@ -7,7 +7,7 @@
 //! load → model → compute → check → site → render → write
 //! ```
 //!
-//! Only [`load`] reads the content folder and only [`write`] writes the output folder.
+//! Only [`load`] reads the content folder and only [`write`](mod@write) writes the output folder.
 //! Library code returns values and errors; the `gongkai` binary prints and exits.
 
 #![warn(missing_docs)]

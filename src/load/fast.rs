@@ -7,7 +7,7 @@
 //! own deserializer does it: same visitor calls, same spans, same datetimes, a map's keys
 //! in the same sorted order. Only a struct's keys come as written, unsorted: a derived
 //! struct's value does not depend on their order. The events come from one hand-written
-//! pass over the bytes ([`scan`]) for files in the usual shape, and otherwise from
+//! pass over the bytes (`scan`) for files in the usual shape, and otherwise from
 //! `toml_parser`'s lexer and parser (the ones `toml` uses), which give the same events.
 //!
 //! This path only ever answers "here is the value" or "not here". Any syntax error, any
