@@ -23,8 +23,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use toml::de::{DeTable, DeValue};
 pub use validate::{Validate, YEARS};
 use validate::{Validator, did_you_mean};
@@ -124,27 +123,17 @@ pub fn load_each<R: Send>(
 
     // First site.toml and the department files (small), so that departments can be
     // told apart before any record is handed on.
-    let parse_nanos = AtomicU64::new(0);
-    let clock = |t: Instant| {
-        parse_nanos.fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
-    };
+    let parse_time = crate::ThreadTime::default();
     let (site_file, department_files) = rayon::join(
-        || {
-            site_path.map(|p| {
-                let t = Instant::now();
-                let f = read::<SiteConfig>(root, &p);
-                clock(t);
-                f
-            })
-        },
+        || site_path.map(|p| parse_time.time(|| read::<SiteConfig>(root, &p))),
         || {
             department_paths
                 .into_par_iter()
                 .map(|(slug, path)| {
-                    let t = Instant::now();
-                    let f = read::<DepartmentInfo>(root, &path);
-                    clock(t);
-                    (slug, f)
+                    (
+                        slug,
+                        parse_time.time(|| read::<DepartmentInfo>(root, &path)),
+                    )
                 })
                 .collect::<Vec<_>>()
         },
@@ -210,10 +199,11 @@ pub fn load_each<R: Send>(
                 let loaded: Vec<(i32, RecordKind, Loaded<RecordBody>)> = files
                     .into_iter()
                     .map(|(path, year, kind)| {
-                        let t = Instant::now();
-                        let f = read_record(root, &path, kind);
-                        clock(t);
-                        (year, kind, f)
+                        (
+                            year,
+                            kind,
+                            parse_time.time(|| read_record(root, &path, kind)),
+                        )
                     })
                     .collect();
                 let mut diags = Vec::new();
@@ -262,7 +252,7 @@ pub fn load_each<R: Send>(
                 root: root.to_path_buf(),
             },
             results,
-            parse_time: Duration::from_nanos(parse_nanos.into_inner()),
+            parse_time: parse_time.total(),
         })
     } else {
         Err(Diagnostics(diags))
