@@ -476,11 +476,13 @@ where
                         crate::model::Rounding::HalfUp => "half-up",
                         crate::model::Rounding::HalfEven => "half-even",
                     };
-                    let json = time
-                        .data
-                        .time(|| data::record_json(&meta, rounding, &tables));
-                    sink(&format!("{dir}data.json"), &json).map_err(RenderError::Output)?;
-                    drop(json);
+                    sink(
+                        &format!("{dir}data.json"),
+                        &time
+                            .data
+                            .time(|| data::record_json(&meta, rounding, &tables)),
+                    )
+                    .map_err(RenderError::Output)?;
                     let (csvs, package) = time.data.time(|| data::record_csvs(&meta, &tables));
                     for (t, csv) in tables.tables.iter().zip(&csvs) {
                         sink(&format!("{dir}{}.csv", t.def.name), csv)
